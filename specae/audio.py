@@ -17,7 +17,7 @@ import soxr
 import torch
 
 from specae.errors import SpecaeError
-from specae.fileio import atomic_path
+from specae.fileio import atomic_path, check_writable
 
 log = logging.getLogger("specae")
 
@@ -92,10 +92,8 @@ def save(
 
     Samples beyond [-1, 1] are clipped, with a note saying by how much.
     """
-    path = Path(path)
-    fmt = SAVE_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise SpecaeError(f"{path}: cannot write '{path.suffix}' files (use .wav or .flac)")
+    path = check_save_path(path, force)
+    fmt = SAVE_FORMATS[path.suffix.lower()]
     wave = waveform.detach().cpu().numpy() if isinstance(waveform, torch.Tensor) else waveform
     wave = np.asarray(wave, dtype=np.float32).reshape(-1)
     peak = float(np.abs(wave).max(initial=0.0))
@@ -105,6 +103,14 @@ def save(
     with atomic_path(path, force) as tmp:
         sf.write(str(tmp), wave, sample_rate, format=fmt[0], subtype=fmt[1])
     return path
+
+
+def check_save_path(path: str | os.PathLike, force: bool = False) -> Path:
+    """Fail early, before any work, if ``save`` could not write ``path``."""
+    path = Path(path)
+    if path.suffix.lower() not in SAVE_FORMATS:
+        raise SpecaeError(f"{path}: cannot write '{path.suffix}' files (use .wav or .flac)")
+    return check_writable(path, force)
 
 
 def find_audio(paths: list[str | os.PathLike]) -> list[Path]:

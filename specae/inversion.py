@@ -32,6 +32,20 @@ def mel_to_linear(
     return x
 
 
+def interpolate_frames(frames: torch.Tensor, factor: int) -> torch.Tensor:
+    """Frames ``[..., T, F]`` at hop ``h`` -> ``[..., (T - 1) * factor + 1, F]`` at hop ``h / factor``,
+    linearly interpolated (in whatever domain they are given: dB here).
+    """
+    if factor == 1:
+        return frames
+    n_old = frames.shape[-2]
+    pos = torch.arange((n_old - 1) * factor + 1, device=frames.device, dtype=frames.dtype) / factor
+    i0 = pos.floor().long().clamp(max=n_old - 1)
+    i1 = (i0 + 1).clamp(max=n_old - 1)
+    frac = (pos - i0.to(frames.dtype))[:, None]
+    return frames[..., i0, :] * (1 - frac) + frames[..., i1, :] * frac
+
+
 class GriffinLim(nn.Module):
     """Fast Griffin-Lim: magnitude ``[batch, frames, n_freqs]`` -> waveform ``[batch, samples]``."""
 
@@ -110,6 +124,11 @@ class Inverter(nn.Module):
 
     Undoes the dB step, maps mel power back to linear power for ``logmel``, takes the
     magnitude and runs Fast Griffin-Lim, or uses the phase of ``reference`` when given.
+
+    ``upsample`` runs the phase step at ``hop_length / upsample`` with the dB frames linearly
+    interpolated in time: the feature hop (10 ms under a 25 ms window, 60 % overlap) is too
+    coarse for Griffin-Lim to find a consistent phase, and halving it raised PESQ-WB from 3.5
+    to 4.0 on real speech (README, "Inversion").
     """
 
     def __init__(
@@ -119,12 +138,18 @@ class Inverter(nn.Module):
         momentum: float = 0.99,
         seed: int = 0,
         mel_iter: int = 30,
+        upsample: int = 2,
     ) -> None:
         super().__init__()
         self.config = config or FeatureConfig()
+        if upsample < 1 or self.config.hop_length % upsample:
+            raise ValueError(f"upsample {upsample} must be >= 1 and divide hop {self.config.hop_length}")
         self.mel_iter = mel_iter
-        self.griffin_lim = GriffinLim.from_features(
-            self.config, n_iter=n_iter, momentum=momentum, seed=seed
+        self.upsample = upsample
+        self.griffin_lim = GriffinLim(
+            self.config.n_fft, self.config.win_length, self.config.hop_length // upsample,
+            n_iter=n_iter, momentum=momentum, seed=seed,
+            center=self.config.center, pad_mode=self.config.pad_mode,
         )
         fb = self.config.mel_filterbank() if self.config.kind == "logmel" else None
         self.register_buffer(
@@ -133,8 +158,8 @@ class Inverter(nn.Module):
         )
 
     def magnitude(self, frames_db: torch.Tensor) -> torch.Tensor:
-        """Linear STFT magnitude ``[..., frames, n_freqs]`` from dB frames."""
-        power = torch.pow(10.0, frames_db / 10.0)
+        """Linear STFT magnitude ``[..., frames * upsample, n_freqs]`` from dB frames."""
+        power = torch.pow(10.0, interpolate_frames(frames_db, self.upsample) / 10.0)
         if self.config.kind == "logmel":
             power = mel_to_linear(power, self.mel_fb, self.mel_iter)
         return power.sqrt() if self.config.power == 2.0 else power

@@ -13,7 +13,7 @@ from specae.commands.common import add_device, add_feature_options, add_force, f
 from specae.device import resolve_device
 from specae.errors import SpecaeError
 from specae.features import Frontend
-from specae.fileio import atomic_path
+from specae.fileio import atomic_path, check_writable
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -31,9 +31,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix != ".npy":
         raise SpecaeError(f"{out}: output must end in .npy")
+    check_writable(out, args.force)
     cfg = feature_config(args)
-    wave, _ = audio.load(args.input, cfg.sample_rate, min_samples=cfg.win_length)
     device = resolve_device(args.device)
+    wave, _ = audio.load(args.input, cfg.sample_rate, min_samples=cfg.win_length)
     with torch.inference_mode():
         frames = Frontend(cfg).to(device)(wave.to(device)).cpu().numpy().astype(np.float32)
     with atomic_path(out, args.force) as tmp, open(tmp, "wb") as fh:

@@ -13,6 +13,7 @@ from specae import audio
 from specae.commands.common import add_device, add_feature_options, add_force, feature_config
 from specae.commands.distortion_cmd import print_metrics
 from specae.device import resolve_device
+from specae.errors import SpecaeError
 from specae.features import Frontend
 from specae.inversion import Inverter
 from specae.metrics import distortion
@@ -27,6 +28,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--oracle-phase", action="store_true",
                    help="use the input's own phase instead of Griffin-Lim")
     p.add_argument("--seed", type=int, default=0, help="Griffin-Lim random phase seed (default 0)")
+    p.add_argument("--upsample", type=int, default=2, metavar="K",
+                   help="run the phase step at hop/K, frames interpolated in time (default 2)")
     add_feature_options(p)
     add_device(p)
     add_force(p)
@@ -34,13 +37,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    audio.check_save_path(args.output, args.force)
     cfg = feature_config(args)
-    wave, sr = audio.load(args.input, cfg.sample_rate, min_samples=cfg.win_length)
     device = resolve_device(args.device)
+    try:
+        inverter = Inverter(cfg, n_iter=args.n_iter, seed=args.seed, upsample=args.upsample).to(device)
+    except ValueError as exc:
+        raise SpecaeError(f"resynth options: {exc}") from None
+    wave, sr = audio.load(args.input, cfg.sample_rate, min_samples=cfg.win_length)
     with torch.inference_mode():
         x = wave.to(device)
         frames = Frontend(cfg).to(device)(x)
-        inverter = Inverter(cfg, n_iter=args.n_iter, seed=args.seed).to(device)
         out = inverter(frames, len(wave), reference=x if args.oracle_phase else None).cpu()
     audio.save(args.output, out, sr, force=args.force)
     phase = "oracle phase" if args.oracle_phase else f"Fast Griffin-Lim, {args.n_iter} iterations"
