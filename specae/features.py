@@ -121,6 +121,14 @@ class FeatureConfig:
         return from_dict(cls, data, source)
 
     @classmethod
+    def from_settings(cls, data: dict[str, Any], source: str = "config") -> FeatureConfig:
+        """Like :meth:`from_dict`, but a ``sample_rate`` without its own n_fft/win/hop gets
+        the timings of :meth:`timing_for_rate`."""
+        if "sample_rate" in data:
+            data = {**cls.timing_for_rate(int(data["sample_rate"])), **data}
+        return from_dict(cls, data, source)
+
+    @classmethod
     def from_yaml(cls, path: str | os.PathLike) -> FeatureConfig:
         """Load from a YAML file: its ``features:`` section, or the whole file."""
         return section_from_yaml(cls, path, "features")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from specae.config import from_dict, load_yaml
+from specae.config import load_yaml
 from specae.features import FeatureConfig
 
 
@@ -33,10 +33,7 @@ def feature_config(args: argparse.Namespace) -> FeatureConfig:
         value = getattr(args, field, None)
         if value is not None:
             data[field] = value
-    if "sample_rate" in data:
-        scaled = FeatureConfig.timing_for_rate(int(data["sample_rate"]))
-        data = {**scaled, **data}
-    return from_dict(FeatureConfig, data, source)
+    return FeatureConfig.from_settings(data, source)
 
 
 def add_force(p: argparse.ArgumentParser) -> None:
