@@ -163,8 +163,9 @@ class Frontend(nn.Module):
 
     def power_spectrum(self, wave: torch.Tensor) -> torch.Tensor:
         """Linear (or mel) magnitude**power ``[batch, frames, bins]`` before the dB step."""
-        spec = self.stft(wave).abs()
-        spec = spec.square() if self.config.power == 2.0 else spec
+        spec = self.stft(wave)
+        power = spec.real.square() + spec.imag.square()  # faster than |z|^2 on complex tensors
+        spec = power if self.config.power == 2.0 else power.sqrt()
         if self.config.kind == "logmel":
             spec = spec @ self.mel_fb.T
         return spec
