@@ -16,9 +16,12 @@ from typing import Any
 
 import torch
 
+from specae import audio
+from specae.codec import Codes, check_model
 from specae.errors import SpecaeError
-from specae.features import FeatureConfig, Normalizer
+from specae.features import FeatureConfig, Frontend, Normalizer
 from specae.fileio import atomic_path
+from specae.inversion import Inverter
 from specae.models.autoencoder import StackedAutoencoder
 from specae.models.config import ModelConfig
 from specae.patches import overlap_add, to_patches
@@ -47,6 +50,8 @@ class SpeechCoder:
         self.normalizer = normalizer
         self.autoencoder = autoencoder or StackedAutoencoder(model, features.n_bins)
         self.info = info or {}
+        self._frontend: Frontend | None = None
+        self._fingerprint: str | None = None
 
     # -- geometry and bitrate -------------------------------------------------------------
     @property
@@ -87,6 +92,44 @@ class SpeechCoder:
         patches = self.autoencoder.decode(codes.to(self.device))
         return self.normalizer.inverse(overlap_add(patches, m.patch_frames, m.patch_hop, n_frames))
 
+    # -- waveforms <-> codes --------------------------------------------------------------
+    def load_audio(self, path: str | os.PathLike) -> torch.Tensor:
+        """Read a file as mono float32 at the model's rate (resampled/mixed down with a note)."""
+        return audio.load(path, self.features.sample_rate, min_samples=self.features.win_length)[0]
+
+    def frames(self, wave: torch.Tensor) -> torch.Tensor:
+        """dB frames ``[T, bins]`` of a waveform ``[samples]`` at the model's rate."""
+        if self._frontend is None:
+            self._frontend = Frontend(self.features)
+        self._frontend.to(self.device)
+        with torch.no_grad():
+            return self._frontend(wave.to(self.device))
+
+    def encode(self, wave: torch.Tensor | str | os.PathLike) -> Codes:
+        """A waveform at the model's rate (or an audio file) -> :class:`~specae.codec.Codes`."""
+        if not isinstance(wave, torch.Tensor):
+            wave = self.load_audio(wave)
+        frames = self.frames(wave)
+        m, f = self.model_config, self.features
+        return Codes(self.encode_frames(frames).cpu(), self.fingerprint, f.sample_rate, int(wave.shape[-1]),
+                     frames.shape[0], m.code, m.bits_per_unit, m.patch_frames, m.patch_hop, f.hop_length)
+
+    def inverter(self, n_iter: int = 32, seed: int = 0, upsample: int = 2) -> Inverter:
+        return Inverter(self.features, n_iter=n_iter, seed=seed, upsample=upsample).to(self.device)
+
+    def decode_codes_to_frames(self, codes: Codes, path: str | os.PathLike = "<codes>") -> torch.Tensor:
+        """Check the codes belong to this model and rebuild their dB frames ``[T, bins]``."""
+        check_model(codes, self.fingerprint, path)
+        return self.decode_frames(codes.codes, codes.n_frames)
+
+    def decode(self, codes: Codes, *, n_iter: int = 32, seed: int = 0, upsample: int = 2,
+               reference: torch.Tensor | None = None) -> torch.Tensor:
+        """Codes -> waveform ``[n_samples]`` (Fast Griffin-Lim, or the phase of ``reference``)."""
+        frames = self.decode_codes_to_frames(codes)
+        ref = reference.to(self.device) if reference is not None else None
+        with torch.no_grad():
+            return self.inverter(n_iter, seed, upsample)(frames, codes.n_samples, reference=ref).cpu()
+
     # -- the model file -------------------------------------------------------------------
     def _meta(self) -> dict[str, Any]:
         return {"format": FORMAT, "version": FORMAT_VERSION, "features": self.features.to_dict(),
@@ -100,12 +143,15 @@ class SpeechCoder:
 
     @property
     def fingerprint(self) -> str:
-        return fingerprint(self._meta(), self._tensors())
+        """sha256 of configs and weights (computed once; a trained coder is not changed after)."""
+        if self._fingerprint is None:
+            self._fingerprint = fingerprint(self._meta(), self._tensors())
+        return self._fingerprint
 
     def save(self, path: str | os.PathLike, force: bool = False) -> str:
         """Write the model file atomically; returns its fingerprint."""
         meta, tensors = self._meta(), self._tensors()
-        fp = fingerprint(meta, tensors)
+        fp = self._fingerprint = fingerprint(meta, tensors)
         with atomic_path(path, force) as tmp:
             torch.save({**meta, "tensors": tensors, "fingerprint": fp}, tmp)
         return fp
@@ -140,4 +186,6 @@ def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> S
     ae = StackedAutoencoder(model_cfg, features.n_bins)
     ae.load_state_dict({k[3:]: v for k, v in tensors.items() if k.startswith("ae.")})
     ae.eval()
-    return SpeechCoder(features, model_cfg, normalizer, ae, meta["info"]).to(device)
+    coder = SpeechCoder(features, model_cfg, normalizer, ae, meta["info"]).to(device)
+    coder._fingerprint = stored
+    return coder

@@ -96,15 +96,27 @@ class GriffinLim(nn.Module):
 
     def with_phase(self, magnitude: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
         """Oracle-phase resynthesis: ``magnitude`` with the phase of ``reference [batch, samples]``."""
-        ref_spec = self.stft(reference)
-        frames = min(ref_spec.shape[-2], magnitude.shape[-2])
-        phase = ref_spec[..., :frames, :] / (ref_spec[..., :frames, :].abs() + 1e-16)
-        return self.istft(magnitude[..., :frames, :] * phase, reference.shape[-1])
+        phase = torch.sgn(self.stft(reference))
+        return self.istft(self.fit_frames(magnitude, reference.shape[-1]) * phase, reference.shape[-1])
+
+    def num_frames(self, length: int) -> int:
+        return 1 + length // self.hop_length if self.center else 1 + (length - self.n_fft) // self.hop_length
+
+    def fit_frames(self, magnitude: torch.Tensor, length: int) -> torch.Tensor:
+        """Trim, or pad by repeating the last frame, to the frame count of ``length`` samples."""
+        want, have = self.num_frames(length), magnitude.shape[-2]
+        if have > want:
+            return magnitude[..., :want, :]
+        if have < want:
+            pad = magnitude[..., -1:, :].expand(*magnitude.shape[:-2], want - have, magnitude.shape[-1])
+            return torch.cat([magnitude, pad], dim=-2)
+        return magnitude
 
     def forward(self, magnitude: torch.Tensor, length: int) -> torch.Tensor:
         squeeze = magnitude.dim() == 2
         if squeeze:
             magnitude = magnitude.unsqueeze(0)
+        magnitude = self.fit_frames(magnitude, length)
         gen = torch.Generator(device="cpu").manual_seed(self.seed)
         init = torch.rand(magnitude.shape, generator=gen).to(magnitude.device)
         angles = torch.polar(torch.ones_like(magnitude), 2 * torch.pi * init)

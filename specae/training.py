@@ -58,6 +58,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     grad_clip: float = 1.0
     input_dropout: float = 0.0
+    loss: str = "normalized"
     code_noise: float = 4.0
     noise_ramp_epochs: int = 10
     ste_start: float = 0.5
@@ -78,6 +79,8 @@ class TrainConfig:
             raise ValueError(f"pretrain must be rbm, ae or none, not {self.pretrain!r}")
         if self.epochs < 0 or self.pretrain_epochs < 0 or self.batch_size < 1:
             raise ValueError("epochs and pretrain_epochs must be >= 0 and batch_size >= 1")
+        if self.loss not in ("normalized", "db"):
+            raise ValueError(f"loss must be normalized or db, not {self.loss!r}")
         if not 0.0 <= self.val_fraction < 1.0:
             raise ValueError(f"val_fraction must be in [0, 1), not {self.val_fraction}")
 
@@ -296,6 +299,11 @@ def train(
         model = torch.nn.parallel.DistributedDataParallel(
             ae, device_ids=[device.index] if device.type == "cuda" else None)
 
+    # "db" weighs each bin by its variance: the MSE of the dB values that LSD measures
+    weight = None
+    if cfg.loss == "db":
+        var = normalizer.std.float().to(device).square()
+        weight = (var / var.mean()).repeat(model_cfg.patch_frames)
     steps_per_epoch = -(-min(len(patches), limit or len(patches)) // (cfg.batch_size * world.world_size))
     epochs_this_run = 0
     while state["epoch"] < cfg.epochs and state["bad_epochs"] < cfg.patience:
@@ -309,7 +317,8 @@ def train(
             for group in opt.param_groups:
                 group["lr"] = _lr_at(cfg, state["step"], steps_per_epoch)
             inp = F.dropout(x, cfg.input_dropout) if cfg.input_dropout > 0 else x
-            loss = F.mse_loss(model(inp, noise, hard), x)
+            err = (model(inp, noise, hard) - x).square()
+            loss = (err * weight).mean() if weight is not None else err.mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.grad_clip > 0:

@@ -1,5 +1,15 @@
 """Sub-commands of the ``specae`` CLI; each module has ``add_parser(sub)`` and ``run(args)``."""
 
-from specae.commands import distortion_cmd, features_cmd, resynth_cmd, train_cmd
+from specae.commands import (
+    decode_cmd,
+    distortion_cmd,
+    encode_cmd,
+    eval_cmd,
+    features_cmd,
+    reconstruct_cmd,
+    resynth_cmd,
+    train_cmd,
+)
 
-COMMANDS = (features_cmd, resynth_cmd, distortion_cmd, train_cmd)
+COMMANDS = (features_cmd, resynth_cmd, distortion_cmd, train_cmd, encode_cmd, decode_cmd, reconstruct_cmd,
+            eval_cmd)

@@ -1,0 +1,44 @@
+"""Helpers shared by the commands that use a trained model (encode, decode, reconstruct, eval)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from specae.coder import SpeechCoder, load_model
+from specae.device import resolve_device
+from specae.errors import SpecaeError
+
+
+def add_model_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", metavar="MODEL", help="model file (model.pt written by specae train)")
+
+
+def add_inversion_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--n-iter", type=int, default=32, metavar="N", help="Griffin-Lim iterations (default 32)")
+    p.add_argument("--upsample", type=int, default=2, metavar="K",
+                   help="phase step at hop/K, frames interpolated (default 2)")
+
+
+def open_model(args: argparse.Namespace) -> SpeechCoder:
+    device = resolve_device(getattr(args, "device", "auto"))
+    return load_model(args.model, device)
+
+
+def output_paths(inputs: list[Path], output: str, suffixes: tuple[str, ...], new_suffix: str) -> list[Path]:
+    """OUT is a file for one input when it ends in one of ``suffixes``; otherwise a directory
+    holding ``<input stem><new_suffix>`` for each input (names must not collide)."""
+    out = Path(output)
+    if len(inputs) == 1 and out.suffix.lower() in suffixes:
+        return [out]
+    if out.suffix.lower() in suffixes:
+        raise SpecaeError(f"{out}: {len(inputs)} inputs need an output directory, not a file name")
+    if out.exists() and not out.is_dir():
+        raise SpecaeError(f"{out}: exists and is not a directory")
+    paths = [out / f"{p.stem}{new_suffix}" for p in inputs]
+    seen: dict[Path, Path] = {}
+    for src, dst in zip(inputs, paths):
+        if dst in seen:
+            raise SpecaeError(f"{src} and {seen[dst]} would both be written to {dst}")
+        seen[dst] = src
+    return paths

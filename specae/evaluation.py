@@ -1,0 +1,103 @@
+"""Run systems over files and measure them the same way: one row per (file, system)."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from specae import audio
+from specae.metrics import Comparison, optional_metrics_available, spec_lsd_db
+from specae.systems import System, SystemOutput
+
+METRIC_KEYS = ("lsd_db", "wave_lsd_db", "mcd_db", "pesq", "stoi", "kbps", "actual_kbps")
+UNITS = {"lsd_db": "dB", "wave_lsd_db": "dB", "mcd_db": "dB", "pesq": "MOS", "stoi": "0..1",
+         "kbps": "kbit/s", "actual_kbps": "kbit/s"}
+LABELS = {"lsd_db": "LSD spec", "wave_lsd_db": "LSD wave", "mcd_db": "MCD", "pesq": "PESQ",
+          "stoi": "STOI", "kbps": "nominal", "actual_kbps": "actual"}
+
+
+@dataclass
+class Row:
+    file: str
+    system: str
+    values: dict[str, float | None] = field(default_factory=dict)
+
+
+def measure(ref: torch.Tensor, rate: int, out: SystemOutput, nominal_kbps: float,
+            optional: bool = True) -> dict[str, float | None]:
+    """Metrics of one system output against the reference waveform ``ref`` at ``rate``.
+
+    ``lsd_db`` is the spectrogram-domain LSD (decoded frames vs the original's, before
+    inversion); ``wave_lsd_db`` and ``mcd_db`` compare waveforms on the fixed analysis
+    (narrowband when the reference is below 16 kHz).
+    """
+    narrow = rate < 16000
+    cmp = Comparison(ref, out.wave, rate, out.sample_rate, narrowband=narrow)
+    duration = ref.shape[-1] / rate
+    values: dict[str, float | None] = {
+        "lsd_db": spec_lsd_db(out.ref_frames, out.est_frames) if out.ref_frames is not None else None,
+        "wave_lsd_db": cmp.lsd_db(),
+        "mcd_db": cmp.mcd_db(),
+        "kbps": nominal_kbps,
+        "actual_kbps": out.stored_bytes * 8 / duration / 1000 if out.stored_bytes is not None else None,
+    }
+    if optional:
+        have = optional_metrics_available()
+        values["pesq"] = cmp.pesq() if have["pesq"] else None
+        values["stoi"] = cmp.stoi() if have["stoi"] else None
+    return values
+
+
+def evaluate(systems: list[System], files: Iterable[str | os.PathLike], progress: bool = True,
+             optional: bool = True) -> list[Row]:
+    """Every system on every file; the reference is the file at each system's rate."""
+    rows = []
+    files = list(files)
+    for path in tqdm(files, desc="eval", unit="file", disable=not progress or len(files) < 2, leave=False):
+        cache: dict[int, torch.Tensor] = {}
+        for system in systems:
+            rate = system.sample_rate
+            if rate not in cache:
+                cache[rate] = audio.load(path, rate, min_samples=1024)[0]
+            out = system.run(cache[rate])
+            rows.append(Row(str(path), system.name, measure(cache[rate], rate, out, system.nominal_kbps,
+                                                           optional)))
+    return rows
+
+
+def means(rows: list[Row]) -> dict[str, dict[str, float | None]]:
+    """Mean of each metric per system (over the files where it is defined)."""
+    out: dict[str, dict[str, float | None]] = {}
+    for system in dict.fromkeys(r.system for r in rows):
+        mine = [r for r in rows if r.system == system]
+        out[system] = {}
+        for key in METRIC_KEYS:
+            vals = [r.values.get(key) for r in mine]
+            vals = [v for v in vals if v is not None and not math.isnan(v)]
+            out[system][key] = sum(vals) / len(vals) if vals else None
+    return out
+
+
+def format_table(rows: list[Row], per_file: bool = True) -> str:
+    """A plain-text table: per-file rows (optional), then the mean per system."""
+    keys = [k for k in METRIC_KEYS if any(r.values.get(k) is not None for r in rows)]
+    head = f"{'file':<28} {'system':<12} " + " ".join(f"{LABELS[k]:>9}" for k in keys)
+    units = f"{'':<28} {'':<12} " + " ".join(f"{'(' + UNITS[k] + ')':>9}" for k in keys)
+    lines = [head, units]
+
+    def fmt(v):
+        return f"{v:>9.2f}" if v is not None and not math.isnan(v) else f"{'-':>9}"
+
+    if per_file:
+        for r in rows:
+            lines.append(f"{Path(r.file).name[:28]:<28} {r.system:<12} " + " ".join(fmt(r.values.get(k))
+                                                                              for k in keys))
+    for system, vals in means(rows).items():
+        lines.append(f"{'MEAN':<28} {system:<12} " + " ".join(fmt(vals.get(k)) for k in keys))
+    return "\n".join(lines)

@@ -1,0 +1,84 @@
+"""Every coder seen through one small interface, so evaluation never special-cases one.
+
+A :class:`System` has a ``name``, a nominal bitrate, and ``run(wave) -> SystemOutput``:
+audio in (mono, at the system's rate), audio out, plus the spectrogram-domain frames where
+the system has them (reference and decoded dB frames, before inversion) and the real size of
+what it would store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+
+from specae import codec
+from specae.coder import SpeechCoder
+
+
+@dataclass
+class SystemOutput:
+    wave: torch.Tensor  # [samples] at ``sample_rate``
+    sample_rate: int
+    ref_frames: torch.Tensor | None = None  # dB [T, bins], the original's
+    est_frames: torch.Tensor | None = None  # dB [T, bins], decoded, before inversion
+    stored: bytes | None = None  # the code file (or stream) it would write
+
+    @property
+    def stored_bytes(self) -> int | None:
+        return len(self.stored) if self.stored is not None else None
+
+
+class System(Protocol):
+    name: str
+    sample_rate: int
+
+    @property
+    def nominal_kbps(self) -> float: ...
+
+    def run(self, wave: torch.Tensor) -> SystemOutput: ...
+
+
+class AutoencoderSystem:
+    """The trained autoencoder: frames -> hard codes -> code file bytes -> frames -> audio."""
+
+    def __init__(self, coder: SpeechCoder, n_iter: int = 32, upsample: int = 2, name: str = "ae",
+                 entropy: str = "auto") -> None:
+        self.coder, self.name, self.entropy = coder, name, entropy
+        self.sample_rate = coder.features.sample_rate
+        self.inverter = coder.inverter(n_iter=n_iter, upsample=upsample)
+
+    @property
+    def nominal_kbps(self) -> float:
+        return self.coder.nominal_kbps
+
+    def run(self, wave: torch.Tensor) -> SystemOutput:
+        codes = self.coder.encode(wave)
+        data = codec.encode_bytes(codes, self.entropy)
+        codes = codec.decode_bytes(data)  # decode what was stored, exactly
+        ref = self.coder.frames(wave)
+        est = self.coder.decode_codes_to_frames(codes)
+        with torch.no_grad():
+            out = self.inverter(est, codes.n_samples).cpu()
+        return SystemOutput(out, self.sample_rate, ref.cpu(), est.cpu(), data)
+
+
+class ResynthesisSystem:
+    """No coding: analysis -> inversion, the ceiling any coder of these features can reach."""
+
+    def __init__(self, coder: SpeechCoder, n_iter: int = 32, upsample: int = 2,
+                 name: str = "resynth") -> None:
+        self.coder, self.name = coder, name
+        self.sample_rate = coder.features.sample_rate
+        self.inverter = coder.inverter(n_iter=n_iter, upsample=upsample)
+
+    @property
+    def nominal_kbps(self) -> float:
+        return float("nan")
+
+    def run(self, wave: torch.Tensor) -> SystemOutput:
+        frames = self.coder.frames(wave)
+        with torch.no_grad():
+            out = self.inverter(frames, wave.shape[-1]).cpu()
+        return SystemOutput(out, self.sample_rate, frames.cpu(), frames.cpu(), None)
