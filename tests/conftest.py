@@ -46,3 +46,18 @@ def speech16k_path() -> Path:
 def noise() -> np.ndarray:
     """One second of white noise at 16 kHz, amplitude 0.1 (every bin far above the floor)."""
     return (0.1 * np.random.default_rng(0).standard_normal(16000)).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory, speech8k_paths) -> Path:
+    """A small coder trained for a few seconds on real 8 kHz speech (16 bits per patch)."""
+    from specae.features import FeatureConfig
+    from specae.manifest import read_inputs
+    from specae.models.config import ModelConfig
+    from specae.training import TrainConfig, train
+
+    out = tmp_path_factory.mktemp("tiny_model")
+    train(read_inputs(speech8k_paths), out, FeatureConfig.from_settings({"sample_rate": 8000}),
+          ModelConfig(patch_frames=3, hidden=[48, 24], code_bits=16),
+          TrainConfig(epochs=2, pretrain="none", batch_size=128, val_fraction=0.25), progress=False)
+    return out / "model.pt"
