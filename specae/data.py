@@ -168,6 +168,9 @@ class PatchSet:
                  patch_frames: int, patch_hop: int, device: torch.device | str = "cpu",
                  max_memory_bytes: int = 8 << 30) -> None:
         self.cache, self.P, self.H = cache, patch_frames, patch_hop
+        self.indices = list(indices)
+        self._seq_starts: torch.Tensor | None = None
+        self._seq_len = 0
         self.device = torch.device(device)
         starts, ends = [], []
         for i in indices:
@@ -187,16 +190,48 @@ class PatchSet:
     def __len__(self) -> int:
         return len(self.starts)
 
-    def gather(self, which: torch.Tensor) -> torch.Tensor:
-        """Normalised patches ``[len(which), P*F]`` for patch numbers ``which``."""
-        idx = self.starts[which, None] + torch.arange(self.P)
-        idx = torch.minimum(idx, self.ends[which, None] - 1)
+    def _rows(self, idx: torch.Tensor) -> torch.Tensor:
+        """Normalised frames at global frame indices ``idx`` (any shape) -> ``[*idx.shape, F]``."""
         if self.in_memory:
             x = self.frames[idx.to(self.device)].float()
         else:
             x = torch.from_numpy(np.asarray(self.cache.frames[idx.numpy()], dtype=np.float32)).to(self.device)
-        x = (x - self.mean) / self.std
-        return x.reshape(len(which), -1)
+        return (x - self.mean) / self.std
+
+    def sequence_starts(self, length: int) -> torch.Tensor:
+        """Global frame indices where a run of ``length`` frames fits inside one utterance."""
+        out = []
+        for i in self.indices:
+            u = self.cache.utterances[i]
+            if u.n_frames >= length:
+                out.append(torch.arange(u.offset, u.offset + u.n_frames - length + 1))
+        return torch.cat(out) if out else torch.zeros(0, dtype=torch.long)
+
+    def sequences(self, epoch: int, batch_size: int, length: int, seed: int = 0, rank: int = 0,
+                  world_size: int = 1, limit: int | None = None) -> Iterator[torch.Tensor]:
+        """Batches ``[B, length, F]`` of normalised frame runs at random positions; one epoch
+        holds about as many patches as :meth:`batches` (``len(self)``)."""
+        if self._seq_starts is None or self._seq_len != length:
+            self._seq_starts, self._seq_len = self.sequence_starts(length), length
+        starts = self._seq_starts
+        if len(starts) == 0:
+            raise SpecaeError(f"no utterance holds {length} frames: lower sequence_frames")
+        per_seq = 1 + (length - self.P) // self.H
+        n_seq = -(-min(len(self), limit or len(self)) // per_seq)
+        gen = torch.Generator().manual_seed(seed * 100003 + epoch)
+        pick = starts[torch.randint(len(starts), (n_seq,), generator=gen)]
+        if world_size > 1:
+            per_rank = -(-len(pick) // world_size)
+            pick = torch.cat([pick, pick[: per_rank * world_size - len(pick)]])[rank::world_size]
+        offsets = torch.arange(length)
+        for start in range(0, len(pick), batch_size):
+            yield self._rows(pick[start:start + batch_size, None] + offsets)
+
+    def gather(self, which: torch.Tensor) -> torch.Tensor:
+        """Normalised patches ``[len(which), P*F]`` for patch numbers ``which``."""
+        idx = self.starts[which, None] + torch.arange(self.P)
+        idx = torch.minimum(idx, self.ends[which, None] - 1)
+        return self._rows(idx).reshape(len(which), -1)
 
     def batches(self, epoch: int, batch_size: int, seed: int = 0, shuffle: bool = True,
                 rank: int = 0, world_size: int = 1, limit: int | None = None) -> Iterator[torch.Tensor]:

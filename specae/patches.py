@@ -61,3 +61,26 @@ def overlap_add(patches: torch.Tensor, size: int, hop: int, n_frames: int) -> to
     out.index_add_(0, index, patches.reshape(n * size, n_bins))
     count = torch.bincount(index, minlength=padded_len).to(patches.dtype)
     return (out / count[:, None])[:n_frames]
+
+
+def sequence_patches(frames: torch.Tensor, size: int, hop: int) -> torch.Tensor:
+    """Batched, no padding: frames ``[B, L, F]`` -> patches ``[B, N, P*F]`` with
+    ``N = 1 + (L - P) // H`` (training on sequences; ``L - P`` should be a multiple of ``H``)."""
+    _check(size, hop)
+    b, length, n_bins = frames.shape
+    if length < size:
+        raise ValueError(f"sequence of {length} frames is shorter than a patch of {size}")
+    return frames.unfold(1, size, hop).transpose(2, 3).reshape(b, -1, size * n_bins)
+
+
+def sequence_overlap_add(patches: torch.Tensor, size: int, hop: int, length: int) -> torch.Tensor:
+    """Batched inverse of :func:`sequence_patches`: ``[B, N, P*F]`` -> ``[B, L, F]``, each frame the
+    mean of the patches covering it (differentiable)."""
+    b, n, pf = patches.shape
+    n_bins = pf // size
+    cols = patches.reshape(b, n, size, n_bins).permute(0, 3, 2, 1).reshape(b, n_bins * size, n)
+    fold = torch.nn.functional.fold
+    summed = fold(cols, (length, 1), kernel_size=(size, 1), stride=(hop, 1))  # [B, F, L, 1]
+    ones = torch.ones(1, size, n, dtype=patches.dtype, device=patches.device)
+    count = fold(ones, (length, 1), kernel_size=(size, 1), stride=(hop, 1))  # [1, 1, L, 1]
+    return (summed / count.clamp_min(1)).squeeze(-1).transpose(1, 2)

@@ -42,6 +42,7 @@ from specae.metrics import spec_lsd_per_frame
 from specae.models.autoencoder import StackedAutoencoder
 from specae.models.config import ModelConfig
 from specae.models.pretrain import PretrainSettings, pretrain
+from specae.patches import sequence_overlap_add, sequence_patches
 
 log = logging.getLogger("specae")
 
@@ -59,6 +60,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     input_dropout: float = 0.0
     loss: str = "normalized"
+    sequence_frames: int = 0
     code_noise: float = 4.0
     noise_ramp_epochs: int = 10
     ste_start: float = 0.5
@@ -274,6 +276,18 @@ def train(
     def batches(epoch: int, rank: int = 0, world_size: int = 1):
         return patches.batches(epoch, cfg.batch_size, cfg.seed, True, rank, world_size, limit)
 
+    P, H = model_cfg.patch_frames, model_cfg.patch_hop
+    seq_len = P + max(cfg.sequence_frames - P, 0) // H * H if cfg.sequence_frames else 0
+
+    def train_batches(epoch: int):
+        """Patches [B, P*F], or frame runs [B, L, F] when training through overlap-add."""
+        if seq_len:
+            # about as many patches per step as in patch mode
+            per_seq = 1 + (seq_len - P) // H
+            return patches.sequences(epoch, max(1, cfg.batch_size // per_seq), seq_len, cfg.seed,
+                                     world.rank, world.world_size, limit)
+        return batches(epoch, world.rank, world.world_size)
+
     # layer-wise pretraining on rank 0, then every rank gets the weights
     if not state["pretrained"]:
         if world.main and cfg.pretrain != "none" and cfg.pretrain_epochs > 0:
@@ -311,14 +325,21 @@ def train(
         t0 = time.perf_counter()
         noise, hard = cfg.noise_std(epoch), cfg.hard(epoch)
         total, count = 0.0, 0
-        bar = tqdm(batches(epoch, world.rank, world.world_size), total=steps_per_epoch,
+        bar = tqdm(train_batches(epoch), total=steps_per_epoch,
                    desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False, disable=not (progress and world.main))
         for x in bar:
             for group in opt.param_groups:
                 group["lr"] = _lr_at(cfg, state["step"], steps_per_epoch)
             inp = F.dropout(x, cfg.input_dropout) if cfg.input_dropout > 0 else x
-            err = (model(inp, noise, hard) - x).square()
-            loss = (err * weight).mean() if weight is not None else err.mean()
+            if seq_len:  # x: [B, L, F]; the loss is on the overlap-added frames, as decoded
+                seq = sequence_patches(inp, P, H)
+                rec = model(seq.reshape(-1, seq.shape[-1]), noise, hard).reshape(seq.shape)
+                err = (sequence_overlap_add(rec, P, H, seq_len) - x).square()
+                w = weight[: x.shape[-1]] if weight is not None else None
+            else:
+                err = (model(inp, noise, hard) - x).square()
+                w = weight
+            loss = (err * w).mean() if w is not None else err.mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.grad_clip > 0:
