@@ -63,23 +63,6 @@ def _nearest(
     return idx, dist
 
 
-def _nearest2(
-    x: torch.Tensor, codebook: torch.Tensor, batch: int, x_sq: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Nearest centroid and the two smallest squared distances of each row (``k >= 2``)."""
-    c_sq = codebook.square().sum(1)
-    rows = _rows_per_chunk(codebook.shape[0], batch)
-    idx = torch.empty(x.shape[0], dtype=torch.long, device=x.device)
-    d = torch.empty(x.shape[0], 2, dtype=codebook.dtype, device=x.device)
-    for start in range(0, x.shape[0], rows):
-        sl = slice(start, start + rows)
-        score = torch.addmm(c_sq, x[sl], codebook.T, beta=1.0, alpha=-2.0)
-        val, arg = score.topk(2, dim=1, largest=False)
-        idx[sl] = arg[:, 0]
-        d[sl] = (val + x_sq[sl, None]).clamp_min(0)
-    return idx, d[:, 0], d[:, 1]
-
-
 def _check_pair(x: torch.Tensor, codebook: torch.Tensor) -> None:
     if x.dim() != 2 or codebook.dim() != 2 or x.shape[1] != codebook.shape[1]:
         raise ValueError(
@@ -147,18 +130,15 @@ def _kmeanspp(x: torch.Tensor, k: int, gen: torch.Generator, batch: int = 8192) 
 
 
 @torch.no_grad()
-def kmeans(
-    x: torch.Tensor, k: int, *, iters: int = 25, seed: int = 0, batch: int = 8192
-) -> torch.Tensor:
+def kmeans(x: torch.Tensor, k: int, *, iters: int = 25, seed: int = 0, batch: int = 8192) -> torch.Tensor:
     """Lloyd's k-means with k-means++ seeding: ``x [N, D]`` -> codebook ``[k, D]``.
 
-    ``iters`` centroid updates (``iters=0`` returns the seeding). Each assignment step is
-    exact Lloyd, accelerated with Hamerly's distance bounds so that points whose centre
-    cannot have changed are not searched again. Runs on ``x``'s device (float32, or float64
-    for float64 input); distances are computed in chunks of at most ``batch`` rows (and
-    at most :data:`MAX_CHUNK_ELEMS` elements). Clusters left empty are re-seeded with the
-    points of largest error, so the distortion never increases from one iteration to the
-    next. Stops early when no centre moves. Deterministic for a given ``seed`` on a given
+    ``iters`` assignment + update steps (``iters=0`` returns the seeding). Runs on ``x``'s
+    device (float32, or float64 for float64 input); distances are computed in chunks of at
+    most ``batch`` rows (and at most :data:`MAX_CHUNK_ELEMS` elements), each an ``addmm``
+    followed by a row minimum. Clusters left empty are re-seeded with the points of largest
+    error, so the distortion never increases from one iteration to the next. Stops early
+    when the assignment no longer changes. Deterministic for a given ``seed`` on a given
     device (on CUDA up to the order of float atomics in the centroid sums).
 
     With ``N <= k`` every training point becomes a centroid and the rest are duplicates
@@ -171,7 +151,7 @@ def kmeans(
     if iters < 0:
         raise ValueError(f"iters must be >= 0, got {iters}")
     x = x.to(_work_dtype(x)).contiguous()
-    n = x.shape[0]
+    n, dev = x.shape[0], x.device
     if n <= k:
         if n < k:
             warnings.warn(
@@ -180,46 +160,32 @@ def kmeans(
                 UserWarning,
                 stacklevel=2,
             )
-        return x[torch.arange(k, device=x.device) % n].clone()
-
+        return x[torch.arange(k, device=dev) % n].clone()
     if k == 1 and iters > 0:
         return x.double().mean(0, keepdim=True).to(x.dtype)
-    gen = torch.Generator(device=x.device)
+    gen = torch.Generator(device=dev)
     gen.manual_seed(seed)
-    centres = _kmeanspp(x, k, gen, batch)
+    init = _kmeanspp(x, k, gen, batch)
     if iters == 0:
-        return centres
+        return init
+
+    centres = init
     x_sq = x.square().sum(1)
-    # Hamerly's bounds: ``upper`` >= distance to the assigned centre, ``lower`` <= distance
-    # to any other centre; a point with upper < lower keeps its centre without a search.
-    # ``slack`` absorbs the rounding of the expanded distance formula.
-    slack = 1e-4 * float(x_sq.mean().sqrt())
-    labels, d1, d2 = _nearest2(x, centres, batch, x_sq)
-    upper, lower = d1.sqrt(), d2.sqrt()
-    for it in range(iters):
+    labels = None
+    for _ in range(iters):
+        new_labels, err = _nearest(x, centres, batch, x_sq)
+        if labels is not None and torch.equal(new_labels, labels):
+            break  # converged: another update would not move any centre
+        labels = new_labels
         counts = torch.bincount(labels, minlength=k)
-        sums = torch.zeros(k, x.shape[1], dtype=torch.float64, device=x.device)
+        sums = torch.zeros(k, x.shape[1], dtype=torch.float64, device=dev)
         sums.index_add_(0, labels, x.double())
         means = (sums / counts.clamp_min(1)[:, None]).to(x.dtype)
-        new_centres = torch.where((counts > 0)[:, None], means, centres)
+        centres = torch.where((counts > 0)[:, None], means, centres)
         empty = (counts == 0).nonzero().squeeze(1)
-        if empty.numel():
-            err = (x - new_centres[labels]).square().sum(1)
-            worst = torch.topk(err, min(empty.numel(), n)).indices
-            new_centres[empty[: worst.numel()]] = x[worst]
-        shift = (new_centres - centres).square().sum(1).sqrt()
-        centres = new_centres
-        if it == iters - 1 or float(shift.max()) == 0.0:
-            break  # last update done, or nothing moved: the assignment cannot change
-        upper = upper + shift[labels]
-        lower = lower - shift.max()
-        active = (upper + slack >= lower).nonzero().squeeze(1)
-        if active.numel():  # tighten the upper bound to the exact distance, then re-test
-            upper[active] = (x[active] - centres[labels[active]]).square().sum(1).sqrt()
-            active = active[upper[active] + slack >= lower[active]]
-        if active.numel():
-            lab, a1, a2 = _nearest2(x[active], centres, batch, x_sq[active])
-            labels[active], upper[active], lower[active] = lab, a1.sqrt(), a2.sqrt()
+        if empty.numel():  # re-seed with the points farthest from their (updated) centre
+            err = (x - centres[labels]).square().sum(1)
+            centres[empty] = x[torch.topk(err, empty.numel()).indices]
     return centres
 
 
@@ -234,7 +200,9 @@ class Baseline(Protocol):
     @property
     def bits_per_patch(self) -> int: ...
 
-    def fit(self, patches: torch.Tensor, **kwargs: Any) -> Baseline: ...
+    def fit(
+        self, patches: torch.Tensor, *, seed: int = 0, iters: int = 25, max_train: int | None = None
+    ) -> Baseline: ...
 
     def encode(self, patches: torch.Tensor) -> torch.Tensor: ...
 
@@ -491,9 +459,7 @@ class PCACoder:
         if dim < 1 or bits < 1 or max_bits_per_coef < 1:
             raise ValueError("dim, bits and max_bits_per_coef must be >= 1")
         if bits > dim * max_bits_per_coef:
-            raise ValueError(
-                f"{bits} bits exceed dim x max_bits_per_coef = {dim} x {max_bits_per_coef}"
-            )
+            raise ValueError(f"{bits} bits exceed dim x max_bits_per_coef = {dim} x {max_bits_per_coef}")
         self.dim = dim
         self.bits = bits
         self.max_bits_per_coef = max_bits_per_coef
@@ -536,45 +502,54 @@ class PCACoder:
         patches: torch.Tensor,
         *,
         seed: int = 0,
+        iters: int | None = None,
         max_train: int | None = None,
         range_samples: int = 8192,
-        **_: Any,
     ) -> PCACoder:
-        """Fit on patches ``[N, dim]`` (float64 statistics); ``range_samples`` training rows
-        (a seeded subset) are used to fit the quantiser ranges. Extra keyword arguments (such
-        as SubbandVQ's ``iters``) are accepted and ignored, so both baselines fit alike.
+        """Fit on patches ``[N, dim]`` (at most ``max_train``, a seeded random subset), on the
+        patches' device. Mean and covariance are accumulated in float64 over chunks; with
+        ``N < dim`` the axes come from the ``N x N`` Gram matrix instead.
+        ``range_samples`` rows fit the quantiser ranges. ``iters`` is accepted (and unused)
+        so that every baseline fits with the same arguments.
         """
+        del iters
         self._check(patches)
-        x = _subsample(patches, max_train, seed).double()
-        n = x.shape[0]
-        mean = x.mean(0)
-        if n < self.dim:  # thin SVD of the centred data is cheaper than a dim x dim eigh
-            _, s, vh = torch.linalg.svd(x - mean, full_matrices=False)
-            var, axes = s.square() / n, vh.T
+        x = _subsample(patches, max_train, seed)
+        x = x if x.dtype == torch.float64 else x.float()
+        n, chunk = x.shape[0], 8192
+        mean = sum(x[i : i + chunk].double().sum(0) for i in range(0, n, chunk)) / n
+        if n < self.dim:  # eigenvectors of the n x n Gram matrix give the axes (cheaper)
+            xc = x.double() - mean
+            gram_var, u = torch.linalg.eigh(xc @ xc.T / n)
+            gram_var, u = gram_var.flip(0), u.flip(1)
+            rank = int((gram_var > 1e-10 * gram_var[0].clamp_min(1e-300)).sum())
+            var = gram_var[:rank]
+            axes = (xc.T @ u[:, :rank]) / (n * var).sqrt()
         else:
             cov = torch.zeros(self.dim, self.dim, dtype=torch.float64, device=x.device)
-            for start in range(0, n, 8192):
-                xc = x[start : start + 8192] - mean
-                cov.addmm_(xc.T, xc)
+            for i in range(0, n, chunk):
+                xc = (x[i : i + chunk].double() - mean).to(x.dtype)
+                cov += (xc.T @ xc).double()  # float32 products, float64 sum over chunks
             var, axes = torch.linalg.eigh(cov / n)
             var, axes = var.flip(0), axes.flip(1)
         var = var.clamp_min(0)
+        # with N <= dim there are fewer axes than dimensions: the missing ones have zero
+        # variance and get bits only when the budget exceeds rank x max_bits_per_coef, in
+        # which case the axes are completed to an orthonormal basis
+        var = torch.cat([var, var.new_zeros(self.dim - var.shape[0])])
         alloc = _allocate_bits(var.cpu(), self.bits, self.max_bits_per_coef)
         keep = [i for i, b in enumerate(alloc) if b > 0]
-        # components beyond the data's rank (N < dim) have no axis: they get no bits unless
-        # the budget exceeds rank x max_bits, in which case pad with an orthonormal completion
         if max(keep) >= axes.shape[1]:
             rank = axes.shape[1]
             eye = torch.eye(self.dim, dtype=axes.dtype, device=axes.device)
             q = torch.linalg.qr(torch.cat([axes, eye], 1)).Q[:, : self.dim]
             axes = torch.cat([axes, q[:, rank:]], 1)
-            var = torch.cat([var, var.new_zeros(self.dim - rank)])
         keep_t = torch.tensor(keep, device=axes.device)
         comps = axes[:, keep_t].contiguous()
         kvar = var[keep_t]
         std = kvar.sqrt().clamp_min(1e-12)
-        levels = torch.tensor([2.0**alloc[i] for i in keep], dtype=torch.float64, device=x.device)
-        sample = _subsample(x, range_samples, seed + 1)
+        levels = torch.tensor([2.0 ** alloc[i] for i in keep], dtype=torch.float64, device=x.device)
+        sample = _subsample(x, range_samples, seed + 1).double()
         z = ((sample - mean) @ comps) / std
         c = _fit_ranges(z.cpu(), levels.cpu()).to(x.device)
         self.mean = mean.float()

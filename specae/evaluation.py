@@ -54,20 +54,36 @@ def measure(ref: torch.Tensor, rate: int, out: SystemOutput, nominal_kbps: float
     return values
 
 
+@dataclass
+class Result:
+    """One system on one file: the reference at the system's rate, its output, the metrics."""
+
+    row: Row
+    reference: torch.Tensor
+    output: SystemOutput
+
+
+def run_file(systems: list[System], path: str | os.PathLike, optional: bool = True) -> list[Result]:
+    """Every system on one file; the reference is the file loaded at each system's rate."""
+    refs: dict[int, torch.Tensor] = {}
+    results = []
+    for system in systems:
+        rate = system.sample_rate
+        if rate not in refs:
+            refs[rate] = audio.load(path, rate, min_samples=1024)[0]
+        out = system.run(refs[rate])
+        values = measure(refs[rate], rate, out, system.nominal_kbps, optional)
+        results.append(Result(Row(str(path), system.name, values), refs[rate], out))
+    return results
+
+
 def evaluate(systems: list[System], files: Iterable[str | os.PathLike], progress: bool = True,
              optional: bool = True) -> list[Row]:
-    """Every system on every file; the reference is the file at each system's rate."""
-    rows = []
+    """Every system on every file: one row per (file, system)."""
     files = list(files)
+    rows = []
     for path in tqdm(files, desc="eval", unit="file", disable=not progress or len(files) < 2, leave=False):
-        cache: dict[int, torch.Tensor] = {}
-        for system in systems:
-            rate = system.sample_rate
-            if rate not in cache:
-                cache[rate] = audio.load(path, rate, min_samples=1024)[0]
-            out = system.run(cache[rate])
-            rows.append(Row(str(path), system.name, measure(cache[rate], rate, out, system.nominal_kbps,
-                                                           optional)))
+        rows.extend(r.row for r in run_file(systems, path, optional))
     return rows
 
 

@@ -64,6 +64,14 @@ class AutoencoderSystem:
         return SystemOutput(out, self.sample_rate, ref.cpu(), est.cpu(), data)
 
 
+def systems_for(coder: SpeechCoder, n_iter: int = 32, upsample: int = 2, ceiling: bool = False) -> list:
+    """The model, then the no-coding ceiling (optional), then the baselines stored with it."""
+    systems: list = [AutoencoderSystem(coder, n_iter, upsample)]
+    if ceiling:
+        systems.append(ResynthesisSystem(coder, n_iter, upsample))
+    return systems
+
+
 class ResynthesisSystem:
     """No coding: analysis -> inversion, the ceiling any coder of these features can reach."""
 

@@ -2,14 +2,16 @@
 
 from specae.commands import (
     decode_cmd,
+    demo_cmd,
     distortion_cmd,
     encode_cmd,
     eval_cmd,
     features_cmd,
+    listen_cmd,
     reconstruct_cmd,
     resynth_cmd,
     train_cmd,
 )
 
 COMMANDS = (features_cmd, resynth_cmd, distortion_cmd, train_cmd, encode_cmd, decode_cmd, reconstruct_cmd,
-            eval_cmd)
+            eval_cmd, listen_cmd, demo_cmd)

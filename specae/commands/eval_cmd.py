@@ -20,7 +20,7 @@ from specae.evaluation import METRIC_KEYS, evaluate, format_table, means
 from specae.fileio import atomic_path, check_writable
 from specae.manifest import read_inputs
 from specae.metrics import NARROWBAND, WIDEBAND
-from specae.systems import AutoencoderSystem, ResynthesisSystem
+from specae.systems import systems_for
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -42,9 +42,7 @@ def run(args: argparse.Namespace) -> int:
             check_writable(out, args.force)
     files = [Path(u.path) for u in read_inputs(args.data)]
     coder = open_model(args)
-    systems = [AutoencoderSystem(coder, args.n_iter, args.upsample)]
-    if args.ceiling:
-        systems.append(ResynthesisSystem(coder, args.n_iter, args.upsample))
+    systems = systems_for(coder, args.n_iter, args.upsample, ceiling=args.ceiling)
     rows = evaluate(systems, files)
     analysis = NARROWBAND if coder.features.sample_rate < 16000 else WIDEBAND
     print(f"{len(files)} file(s); model {coder.fingerprint[:12]}: {coder.bits_per_patch} "
