@@ -52,6 +52,7 @@ class SpeechCoder:
         self.info = info or {}
         self._frontend: Frontend | None = None
         self._fingerprint: str | None = None
+        self.path: Path | None = None  # the model file it was loaded from
 
     # -- geometry and bitrate -------------------------------------------------------------
     @property
@@ -188,4 +189,5 @@ def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> S
     ae.eval()
     coder = SpeechCoder(features, model_cfg, normalizer, ae, meta["info"]).to(device)
     coder._fingerprint = stored
+    coder.path = path
     return coder

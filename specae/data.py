@@ -98,7 +98,8 @@ class FeatureCache:
         offset = 0
         tmp_data = directory / "features.f16.tmp"
         with open(tmp_data, "wb") as out, torch.inference_mode():
-            for u in tqdm(utts, desc="features", unit="utt", disable=not progress, leave=False):
+            for u in tqdm(utts, desc="features", unit="utt", disable=None if progress else True,
+                          leave=False):
                 try:
                     wave, _ = audio.load(u.path, config.sample_rate, min_samples=config.win_length)
                 except SpecaeError as exc:

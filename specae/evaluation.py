@@ -15,11 +15,11 @@ from specae import audio
 from specae.metrics import Comparison, optional_metrics_available, spec_lsd_db
 from specae.systems import System, SystemOutput
 
-METRIC_KEYS = ("lsd_db", "wave_lsd_db", "mcd_db", "pesq", "stoi", "kbps", "actual_kbps")
+METRIC_KEYS = ("lsd_db", "wave_lsd_db", "mcd_db", "pesq", "stoi", "bits_per_patch", "kbps", "actual_kbps")
 UNITS = {"lsd_db": "dB", "wave_lsd_db": "dB", "mcd_db": "dB", "pesq": "MOS", "stoi": "0..1",
-         "kbps": "kbit/s", "actual_kbps": "kbit/s"}
+         "bits_per_patch": "bits", "kbps": "kbit/s", "actual_kbps": "kbit/s"}
 LABELS = {"lsd_db": "LSD spec", "wave_lsd_db": "LSD wave", "mcd_db": "MCD", "pesq": "PESQ",
-          "stoi": "STOI", "kbps": "nominal", "actual_kbps": "actual"}
+          "stoi": "STOI", "bits_per_patch": "per patch", "kbps": "nominal", "actual_kbps": "actual"}
 
 
 @dataclass
@@ -73,6 +73,7 @@ def run_file(systems: list[System], path: str | os.PathLike, optional: bool = Tr
             refs[rate] = audio.load(path, rate, min_samples=1024)[0]
         out = system.run(refs[rate])
         values = measure(refs[rate], rate, out, system.nominal_kbps, optional)
+        values["bits_per_patch"] = getattr(system, "bits_per_patch", None)
         results.append(Result(Row(str(path), system.name, values), refs[rate], out))
     return results
 
@@ -82,7 +83,8 @@ def evaluate(systems: list[System], files: Iterable[str | os.PathLike], progress
     """Every system on every file: one row per (file, system)."""
     files = list(files)
     rows = []
-    for path in tqdm(files, desc="eval", unit="file", disable=not progress or len(files) < 2, leave=False):
+    for path in tqdm(files, desc="eval", unit="file", disable=None if progress and len(files) > 1 else True,
+                     leave=False):
         rows.extend(r.row for r in run_file(systems, path, optional))
     return rows
 

@@ -15,6 +15,7 @@ import torch
 
 from specae import codec
 from specae.coder import SpeechCoder
+from specae.patches import overlap_add, to_patches
 
 
 @dataclass
@@ -23,11 +24,12 @@ class SystemOutput:
     sample_rate: int
     ref_frames: torch.Tensor | None = None  # dB [T, bins], the original's
     est_frames: torch.Tensor | None = None  # dB [T, bins], decoded, before inversion
-    stored: bytes | None = None  # the code file (or stream) it would write
+    stored: bytes | None = None  # the code file (or stream) it writes, where it has one
+    size: int | None = None  # else the size of what it would store, in bytes
 
     @property
     def stored_bytes(self) -> int | None:
-        return len(self.stored) if self.stored is not None else None
+        return len(self.stored) if self.stored is not None else self.size
 
 
 class System(Protocol):
@@ -53,6 +55,10 @@ class AutoencoderSystem:
     def nominal_kbps(self) -> float:
         return self.coder.nominal_kbps
 
+    @property
+    def bits_per_patch(self) -> int:
+        return self.coder.bits_per_patch
+
     def run(self, wave: torch.Tensor) -> SystemOutput:
         codes = self.coder.encode(wave)
         data = codec.encode_bytes(codes, self.entropy)
@@ -64,11 +70,43 @@ class AutoencoderSystem:
         return SystemOutput(out, self.sample_rate, ref.cpu(), est.cpu(), data)
 
 
-def systems_for(coder: SpeechCoder, n_iter: int = 32, upsample: int = 2, ceiling: bool = False) -> list:
-    """The model, then the no-coding ceiling (optional), then the baselines stored with it."""
+class BaselineSystem:
+    """A baseline on the model's own path: frames -> normalised patches -> baseline codes ->
+    patches -> overlap-add -> de-normalise -> the same inversion. Same bits per patch."""
+
+    def __init__(self, coder: SpeechCoder, baseline, name: str, n_iter: int = 32, upsample: int = 2) -> None:
+        self.coder, self.baseline, self.name = coder, baseline, name
+        self.sample_rate = coder.features.sample_rate
+        self.inverter = coder.inverter(n_iter=n_iter, upsample=upsample)
+
+    @property
+    def nominal_kbps(self) -> float:
+        return self.baseline.bits_per_patch / self.coder.patch_seconds / 1000.0
+
+    @property
+    def bits_per_patch(self) -> int:
+        return self.baseline.bits_per_patch
+
+    def run(self, wave: torch.Tensor) -> SystemOutput:
+        m, norm = self.coder.model_config, self.coder.normalizer
+        ref = self.coder.frames(wave)
+        with torch.no_grad():
+            patches = to_patches(norm.apply(ref), m.patch_frames, m.patch_hop)
+            decoded = self.baseline.decode(self.baseline.encode(patches))
+            est = norm.inverse(overlap_add(decoded, m.patch_frames, m.patch_hop, ref.shape[0]))
+            out = self.inverter(est, wave.shape[-1]).cpu()
+        n_bytes = -(-patches.shape[0] * self.baseline.bits_per_patch // 8)  # packed, no entropy stage
+        return SystemOutput(out, self.sample_rate, ref.cpu(), est.cpu(), size=n_bytes)
+
+
+def systems_for(coder: SpeechCoder, n_iter: int = 32, upsample: int = 2, ceiling: bool = False,
+                baselines: dict | None = None) -> list:
+    """The model, then the no-coding ceiling (optional), then the given baselines."""
     systems: list = [AutoencoderSystem(coder, n_iter, upsample)]
     if ceiling:
         systems.append(ResynthesisSystem(coder, n_iter, upsample))
+    for name, base in (baselines or {}).items():
+        systems.append(BaselineSystem(coder, base, name, n_iter, upsample))
     return systems
 
 

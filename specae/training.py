@@ -326,7 +326,8 @@ def train(
         noise, hard = cfg.noise_std(epoch), cfg.hard(epoch)
         total, count = 0.0, 0
         bar = tqdm(train_batches(epoch), total=steps_per_epoch,
-                   desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False, disable=not (progress and world.main))
+                   desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False,
+                   disable=None if progress and world.main else True)  # None: off when not a terminal
         for x in bar:
             for group in opt.param_groups:
                 group["lr"] = _lr_at(cfg, state["step"], steps_per_epoch)

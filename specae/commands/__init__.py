@@ -1,6 +1,7 @@
 """Sub-commands of the ``specae`` CLI; each module has ``add_parser(sub)`` and ``run(args)``."""
 
 from specae.commands import (
+    baselines_cmd,
     decode_cmd,
     demo_cmd,
     distortion_cmd,
@@ -14,4 +15,4 @@ from specae.commands import (
 )
 
 COMMANDS = (features_cmd, resynth_cmd, distortion_cmd, train_cmd, encode_cmd, decode_cmd, reconstruct_cmd,
-            eval_cmd, listen_cmd, demo_cmd)
+            eval_cmd, listen_cmd, demo_cmd, baselines_cmd)

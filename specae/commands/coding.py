@@ -20,6 +20,21 @@ def add_inversion_options(p: argparse.ArgumentParser) -> None:
                    help="phase step at hop/K, frames interpolated (default 2)")
 
 
+def add_baselines_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--baselines", metavar="LIST",
+                   help="baselines to include, e.g. subband-vq,pca (default: every one stored with the "
+                   "model; 'none' for none)")
+
+
+def stored_baselines(coder: SpeechCoder, names: str | None) -> dict:
+    """The baselines stored beside the model: all, none, or the named ones (which must exist)."""
+    from specae.baseline_store import load_baselines, parse_names
+
+    if names == "none":
+        return {}
+    return load_baselines(coder.path, coder, parse_names(names) if names else None)
+
+
 def open_model(args: argparse.Namespace) -> SpeechCoder:
     device = resolve_device(getattr(args, "device", "auto"))
     return load_model(args.model, device)

@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
         check_writable(out, args.force)
     coder = open_model(args)
     total_bits = total_seconds = 0.0
-    for src, dst in tqdm(list(zip(inputs, outputs)), desc="encode", unit="file", disable=len(inputs) < 2,
+    pairs = list(zip(inputs, outputs))
+    for src, dst in tqdm(pairs, desc="encode", unit="file", disable=None if len(pairs) > 1 else True,
                          leave=False, file=sys.stderr):
         codes = coder.encode(src)
         size = codec.write(dst, codes, entropy=args.entropy, force=args.force)

@@ -14,7 +14,13 @@ import csv
 import json
 from pathlib import Path
 
-from specae.commands.coding import add_inversion_options, add_model_arg, open_model
+from specae.commands.coding import (
+    add_baselines_option,
+    add_inversion_options,
+    add_model_arg,
+    open_model,
+    stored_baselines,
+)
 from specae.commands.common import add_device, add_force
 from specae.evaluation import METRIC_KEYS, evaluate, format_table, means
 from specae.fileio import atomic_path, check_writable
@@ -30,6 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", metavar="OUT", help="write per-file rows and means as JSON")
     p.add_argument("--csv", metavar="OUT", help="write per-file rows as CSV")
     p.add_argument("--ceiling", action="store_true", help="add the no-coding resynthesis as a system")
+    add_baselines_option(p)
     add_inversion_options(p)
     add_device(p)
     add_force(p)
@@ -42,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
             check_writable(out, args.force)
     files = [Path(u.path) for u in read_inputs(args.data)]
     coder = open_model(args)
-    systems = systems_for(coder, args.n_iter, args.upsample, ceiling=args.ceiling)
+    systems = systems_for(coder, args.n_iter, args.upsample, ceiling=args.ceiling,
+                          baselines=stored_baselines(coder, args.baselines))
     rows = evaluate(systems, files)
     analysis = NARROWBAND if coder.features.sample_rate < 16000 else WIDEBAND
     print(f"{len(files)} file(s); model {coder.fingerprint[:12]}: {coder.bits_per_patch} "

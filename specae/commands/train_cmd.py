@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+from pathlib import Path
 
+from specae.baseline_store import fit_baselines, parse_names, save_baselines
 from specae.commands.common import add_device, add_force
+from specae.data import FeatureCache, split_utterances
 from specae.device import resolve_device
 from specae.manifest import read_inputs
 from specae.training import load_configs, train
@@ -55,6 +59,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--lr", type=float, help="peak fine-tuning learning rate")
     g.add_argument("--seed", type=int, metavar="S")
     g.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.pt")
+    g.add_argument("--baselines", metavar="LIST",
+                   help="also fit these baselines on the same training patches (e.g. subband-vq,pca)")
     g.add_argument("--stop-on-bad-file", action="store_true",
                    help="stop at an unreadable or too-short file instead of skipping it")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -74,10 +80,17 @@ def run(args: argparse.Namespace) -> int:
                   "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed},
     }
     features, model_cfg, train_cfg = load_configs(args.config, overrides)
+    baseline_names = parse_names(args.baselines)
     utts = read_inputs(args.data)
     coder = train(utts, args.out, features, model_cfg, train_cfg, device=device, resume=args.resume,
                   force=args.force, progress=not args.no_progress, skip_bad=not args.stop_on_bad_file,
                   data_names=list(args.data))
+    if baseline_names and int(os.environ.get("RANK", "0")) == 0:
+        cache = FeatureCache.build(utts, features, Path(args.out) / "cache", progress=False)
+        train_idx, _ = split_utterances(cache, train_cfg.val_fraction, train_cfg.seed)
+        fitted = fit_baselines(coder, cache, train_idx, baseline_names, train_cfg.seed)
+        print(f"{save_baselines(Path(args.out) / 'model.pt', coder, fitted)}: {', '.join(fitted)} at "
+              f"{model_cfg.code_bits} bits per patch")
     lsd = coder.info.get("best_val_lsd_db")
     if lsd is not None:
         print(f"{args.out}/model.pt: {model_cfg.code_bits} {model_cfg.code} bits per patch "
