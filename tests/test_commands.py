@@ -126,3 +126,39 @@ def test_encode_resamples_and_mixes_down_with_notes(tmp_path, tiny_model, speech
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "mixed down" in proc.stderr and "resampled from 16000 Hz to 8000 Hz" in proc.stderr
+
+
+def test_baselines_command_and_eval_json(capsys, tmp_path, tiny_model, speech8k_paths):
+    model = tmp_path / "model.pt"
+    model.write_bytes(tiny_model.read_bytes())
+    code, out, _ = run(capsys, "baselines", model, "--data", *speech8k_paths)
+    assert code == 0 and "subband-vq, pca at 16 bits per patch" in out
+    code, out, _ = run(capsys, "eval", model, speech8k_paths[0], "--json", tmp_path / "e.json",
+                       "--n-iter", "4")
+    systems = json.loads((tmp_path / "e.json").read_text())["systems"]
+    assert set(systems) == {"ae", "subband-vq", "pca"}
+    for values in systems.values():
+        assert values["bits_per_patch"] == 16 and values["kbps"] == pytest.approx(1.6)
+        assert {"lsd_db", "wave_lsd_db", "mcd_db"} <= set(values)
+    code, _, err = run(capsys, "eval", model, speech8k_paths[0], "--baselines", "vq")
+    assert code == 2 and "unknown baseline" in err
+
+
+def test_listen_page(capsys, tmp_path, tiny_model, speech8k_paths):
+    code, out, _ = run(capsys, "listen", tiny_model, *speech8k_paths, "-o", tmp_path / "page",
+                       "--max-files", "2", "--n-iter", "4")
+    assert code == 0 and "2 utterance(s) x 3 conditions" in out
+    html = (tmp_path / "page" / "index.html").read_text()
+    for name in ("reference", "ae", "resynth"):
+        assert name in html
+    assert len(list((tmp_path / "page" / "audio").rglob("*.wav"))) == 2 * 3
+
+
+def test_demo_quick(capsys, tmp_path):
+    code, out, _ = run(capsys, "demo", "--out", tmp_path / "demo", "--quick")
+    assert code == 0, out
+    assert "MEAN" in out and "subband-vq" in out and "pca" in out and "kbit/s" in out
+    assert (tmp_path / "demo" / "listen" / "index.html").exists()
+    assert (tmp_path / "demo" / "model" / "model.pt").exists()
+    code, _, err = run(capsys, "demo", "--out", tmp_path / "demo", "--quick")
+    assert code == 2 and "already holds a demo" in err

@@ -11,8 +11,10 @@ import argparse
 import time
 from pathlib import Path
 
+from specae.baseline_store import fit_baselines, save_baselines
 from specae.commands.common import add_device
 from specae.commands.listen_cmd import build_utterances
+from specae.data import FeatureCache, split_utterances
 from specae.device import resolve_device
 from specae.errors import SpecaeError
 from specae.evaluation import evaluate, format_table
@@ -61,11 +63,17 @@ def run(args: argparse.Namespace) -> int:
     train_cfg = TrainConfig(**(QUICK_TRAIN if args.quick else DEMO_TRAIN))
     print(f"1/3 training on {train_manifest} ({model_cfg.code_bits} binary bits per "
           f"{model_cfg.patch_frames}-frame patch) ...")
-    coder = train(read_inputs([train_manifest]), out / "model", features, model_cfg, train_cfg, device=device,
-                  force=True, data_names=[str(train_manifest)])
-    test_files = [Path(u.path) for u in read_inputs([test_manifest])]
-    print(f"2/3 coding {len(test_files)} held-out clips (speakers not seen in training) ...")
-    systems = systems_for(coder, ceiling=True)
+    utts = read_inputs([train_manifest])
+    coder = train(utts, out / "model", features, model_cfg, train_cfg, device=device, force=True,
+                  data_names=[str(train_manifest)])
+    cache = FeatureCache.build(utts, features, out / "model" / "cache", progress=False)
+    train_idx, _ = split_utterances(cache, train_cfg.val_fraction, train_cfg.seed)
+    baselines = fit_baselines(coder, cache, train_idx, ["subband-vq", "pca"], train_cfg.seed)
+    save_baselines(out / "model" / "model.pt", coder, baselines)
+    test_files = [Path(u.path) for u in read_inputs([test_manifest])][: 3 if args.quick else None]
+    print(f"2/3 coding {len(test_files)} held-out clips (speakers not seen in training) with the model "
+          f"and, at the same bits per patch, the sub-band VQ and PCA baselines ...")
+    systems = systems_for(coder, ceiling=True, baselines=baselines)
     rows = evaluate(systems, test_files)
     print(format_table(rows, per_file=False))
     print("3/3 writing the listening page ...")
