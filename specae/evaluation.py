@@ -105,17 +105,19 @@ def means(rows: list[Row]) -> dict[str, dict[str, float | None]]:
 def format_table(rows: list[Row], per_file: bool = True) -> str:
     """A plain-text table: per-file rows (optional), then the mean per system."""
     keys = [k for k in METRIC_KEYS if any(r.values.get(k) is not None for r in rows)]
-    head = f"{'file':<28} {'system':<12} " + " ".join(f"{LABELS[k]:>9}" for k in keys)
-    units = f"{'':<28} {'':<12} " + " ".join(f"{'(' + UNITS[k] + ')':>9}" for k in keys)
+    head = f"{'file':<28} {'system':<12} " + " ".join(f"{LABELS[k]:>10}" for k in keys)
+    units = f"{'':<28} {'':<12} " + " ".join(f"{'(' + UNITS[k] + ')':>10}" for k in keys)
     lines = [head, units]
 
-    def fmt(v):
-        return f"{v:>9.2f}" if v is not None and not math.isnan(v) else f"{'-':>9}"
+    def fmt(key, v):
+        if v is None or math.isnan(v):
+            return f"{'-':>10}"
+        return f"{v:>10.0f}" if key == "bits_per_patch" else f"{v:>10.2f}"
+
+    def line(name, system, vals):
+        return f"{name[:28]:<28} {system:<12} " + " ".join(fmt(k, vals.get(k)) for k in keys)
 
     if per_file:
-        for r in rows:
-            lines.append(f"{Path(r.file).name[:28]:<28} {r.system:<12} " + " ".join(fmt(r.values.get(k))
-                                                                              for k in keys))
-    for system, vals in means(rows).items():
-        lines.append(f"{'MEAN':<28} {system:<12} " + " ".join(fmt(vals.get(k)) for k in keys))
+        lines.extend(line(Path(r.file).name, r.system, r.values) for r in rows)
+    lines.extend(line("MEAN", system, vals) for system, vals in means(rows).items())
     return "\n".join(lines)

@@ -137,6 +137,9 @@ class FeatureConfig:
 class Frontend(nn.Module):
     """Waveform ``[batch, samples]`` (or ``[samples]``) -> dB frames ``[batch, frames, bins]``."""
 
+    #: On the CPU a batch is processed in pieces of about this many frames.
+    chunk_frames = 600
+
     def __init__(self, config: FeatureConfig | None = None) -> None:
         super().__init__()
         self.config = config or FeatureConfig()
@@ -183,7 +186,13 @@ class Frontend(nn.Module):
                 f"{wave.shape[-1]} samples is shorter than one analysis frame "
                 f"({self.config.win_length} samples)"
             )
-        out = self.to_db(self.power_spectrum(wave))
+        # a few clips at a time: the STFT of a whole batch overflows the CPU caches and runs
+        # slower than clip by clip (benchmarks/bench_frontend.py)
+        per_chunk = max(1, self.chunk_frames // self.config.num_frames(wave.shape[-1]))
+        if wave.device.type == "cuda" or wave.shape[0] <= per_chunk:
+            out = self.to_db(self.power_spectrum(wave))
+        else:
+            out = torch.cat([self.to_db(self.power_spectrum(w)) for w in wave.split(per_chunk)])
         return out.squeeze(0) if squeeze else out
 
 
