@@ -15,6 +15,7 @@ import time
 import torch
 
 from specae import codec
+from specae.audio import find_audio
 from specae.coder import load_model
 
 
@@ -28,7 +29,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     coder = load_model(args.model)
-    waves = [coder.load_audio(f) for f in args.files]
+    waves = [coder.load_audio(f) for f in find_audio(args.files)]
     seconds = sum(w.shape[-1] for w in waves) / coder.features.sample_rate
     blobs: list[bytes] = []
 
