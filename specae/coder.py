@@ -110,9 +110,12 @@ class SpeechCoder:
         """A waveform at the model's rate (or an audio file) -> :class:`~specae.codec.Codes`."""
         if not isinstance(wave, torch.Tensor):
             wave = self.load_audio(wave)
-        frames = self.frames(wave)
+        return self.codes_from_frames(self.frames(wave), int(wave.shape[-1]))
+
+    def codes_from_frames(self, frames: torch.Tensor, n_samples: int) -> Codes:
+        """dB frames ``[T, bins]`` of a waveform of ``n_samples`` -> :class:`~specae.codec.Codes`."""
         m, f = self.model_config, self.features
-        return Codes(self.encode_frames(frames).cpu(), self.fingerprint, f.sample_rate, int(wave.shape[-1]),
+        return Codes(self.encode_frames(frames).cpu(), self.fingerprint, f.sample_rate, n_samples,
                      frames.shape[0], m.code, m.bits_per_unit, m.patch_frames, m.patch_hop, f.hop_length)
 
     def inverter(self, n_iter: int = 32, seed: int = 0, upsample: int = 2) -> Inverter:

@@ -60,10 +60,9 @@ class AutoencoderSystem:
         return self.coder.bits_per_patch
 
     def run(self, wave: torch.Tensor) -> SystemOutput:
-        codes = self.coder.encode(wave)
-        data = codec.encode_bytes(codes, self.entropy)
-        codes = codec.decode_bytes(data)  # decode what was stored, exactly
         ref = self.coder.frames(wave)
+        data = codec.encode_bytes(self.coder.codes_from_frames(ref, wave.shape[-1]), self.entropy)
+        codes = codec.decode_bytes(data)  # decode what was stored, exactly
         est = self.coder.decode_codes_to_frames(codes)
         with torch.no_grad():
             out = self.inverter(est, codes.n_samples).cpu()

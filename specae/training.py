@@ -32,7 +32,7 @@ import yaml
 from tqdm import tqdm
 
 from specae.coder import SpeechCoder
-from specae.config import from_dict
+from specae.config import from_dict, load_yaml
 from specae.data import FeatureCache, PatchSet, split_utterances
 from specae.errors import SpecaeError
 from specae.features import FeatureConfig
@@ -109,8 +109,6 @@ def load_configs(path: str | os.PathLike | None, overrides: dict[str, dict[str, 
                  ) -> tuple[FeatureConfig, ModelConfig, TrainConfig]:
     """The three configs from a YAML with ``features``/``model``/``train`` sections, each
     updated by ``overrides[section]`` (command-line flags)."""
-    from specae.config import load_yaml
-
     raw = load_yaml(path) if path else {}
     source = str(path) if path else "command line"
     out = []
