@@ -162,6 +162,15 @@ def split_utterances(cache: FeatureCache, val_fraction: float, seed: int) -> tup
     return [i for i in range(n) if i not in held_set], val
 
 
+def _shard(order: torch.Tensor, rank: int, world_size: int) -> torch.Tensor:
+    """Every ``world_size``-th item from ``rank``, the list padded (wrapping round) so all
+    ranks get the same count, and so the same number of batches."""
+    if world_size <= 1:
+        return order
+    per_rank = -(-len(order) // world_size)
+    return torch.cat([order, order[: per_rank * world_size - len(order)]])[rank::world_size]
+
+
 class PatchSet:
     """Normalised patches of some utterances of a cache, gathered on the fly."""
 
@@ -221,9 +230,7 @@ class PatchSet:
         n_seq = -(-min(len(self), limit or len(self)) // per_seq)
         gen = torch.Generator().manual_seed(seed * 100003 + epoch)
         pick = starts[torch.randint(len(starts), (n_seq,), generator=gen)]
-        if world_size > 1:
-            per_rank = -(-len(pick) // world_size)
-            pick = torch.cat([pick, pick[: per_rank * world_size - len(pick)]])[rank::world_size]
+        pick = _shard(pick, rank, world_size)
         offsets = torch.arange(length)
         for start in range(0, len(pick), batch_size):
             yield self._rows(pick[start:start + batch_size, None] + offsets)
@@ -245,9 +252,6 @@ class PatchSet:
             order = torch.arange(n)
         if limit is not None:
             order = order[:limit]
-        if world_size > 1:
-            per_rank = -(-len(order) // world_size)
-            order = torch.cat([order, order[: per_rank * world_size - len(order)]])
-            order = order[rank::world_size]
+        order = _shard(order, rank, world_size)
         for start in range(0, len(order), batch_size):
             yield self.gather(order[start:start + batch_size])
