@@ -223,7 +223,8 @@ def train(
     """Train a coder on ``utts`` and write it to ``out_dir/model.pt``; returns the best coder.
 
     ``stop_after`` ends the run after that many fine-tuning epochs of this call (as an
-    interruption would); ``resume`` continues from ``out_dir/checkpoint.pt``.
+    interruption would; ``0``: right after pretraining, whose weights are checkpointed);
+    ``resume`` continues from ``out_dir/checkpoint.pt``.
     """
     out = Path(out_dir)
     device = torch.device(device)
@@ -286,6 +287,11 @@ def train(
                                      world.rank, world.world_size, limit)
         return batches(epoch, world.rank, world.world_size)
 
+    def save_checkpoint() -> None:
+        with atomic_path(ckpt_path, force=True) as tmp:
+            torch.save({"model": ae.state_dict(), "optimizer": opt.state_dict(), "state": state,
+                        "rng": _rng_state()}, tmp)
+
     # layer-wise pretraining on rank 0, then every rank gets the weights
     if not state["pretrained"]:
         if world.main and cfg.pretrain != "none" and cfg.pretrain_epochs > 0:
@@ -305,6 +311,11 @@ def train(
             for p in ae.parameters():
                 dist.broadcast(p.data, 0)
         state["pretrained"] = True
+        if world.main:  # a resumed run never redoes the pretraining
+            save_checkpoint()
+    if stop_after == 0:
+        world.barrier()
+        return coder
 
     model = ae
     if world.world_size > 1:
@@ -360,9 +371,7 @@ def train(
             entry = {"phase": "finetune", "epoch": epoch + 1, "train_loss": total / max(count, 1),
                      "val_loss": val_loss, "val_lsd_db": val_lsd, "code_noise": noise, "hard": hard,
                      "lr": opt.param_groups[0]["lr"], "seconds": round(time.perf_counter() - t0, 2)}
-            with atomic_path(ckpt_path, force=True) as tmp:
-                torch.save({"model": ae.state_dict(), "optimizer": opt.state_dict(), "state": state,
-                            "rng": _rng_state()}, tmp)
+            save_checkpoint()
             tlog.write(**entry)
             log.info("epoch %d: train %.4f, val %.4f, val LSD %.2f dB (hard codes, %.1f kbit/s)",
                      epoch + 1, entry["train_loss"], val_loss, val_lsd, coder.nominal_kbps)
