@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,13 +79,17 @@ def run_file(systems: list[System], path: str | os.PathLike, optional: bool = Tr
 
 
 def evaluate(systems: list[System], files: Iterable[str | os.PathLike], progress: bool = True,
-             optional: bool = True) -> list[Row]:
-    """Every system on every file: one row per (file, system)."""
+             optional: bool = True, on_results: Callable[[list[Result]], None] | None = None) -> list[Row]:
+    """Every system on every file: one row per (file, system). ``on_results`` sees each file's
+    full results (outputs included), e.g. to collect :class:`~specae.plots.ErrorProfiles`."""
     files = list(files)
     rows = []
     for path in tqdm(files, desc="eval", unit="file", disable=None if progress and len(files) > 1 else True,
                      leave=False):
-        rows.extend(r.row for r in run_file(systems, path, optional))
+        results = run_file(systems, path, optional)
+        if on_results is not None:
+            on_results(results)
+        rows.extend(r.row for r in results)
     return rows
 
 

@@ -101,6 +101,14 @@ class FeatureConfig:
             norm="slaney" if self.mel_norm == "slaney" else None,
         ).astype(np.float32)
 
+    def bin_frequencies(self) -> np.ndarray:
+        """Centre frequency (Hz) of each feature bin: FFT bins, or mel band centres."""
+        if self.kind == "logmel":
+            fmax = self.f_max if self.f_max is not None else self.sample_rate / 2
+            return librosa.mel_frequencies(self.n_mels + 2, fmin=self.f_min, fmax=fmax,
+                                           htk=self.mel_scale == "htk")[1:-1]
+        return np.fft.rfftfreq(self.n_fft, 1.0 / self.sample_rate)
+
     @staticmethod
     def timing_for_rate(sample_rate: int) -> dict[str, int]:
         """n_fft, win_length, hop_length keeping the defaults' times (32 ms FFT, 25 ms window,

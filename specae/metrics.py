@@ -112,12 +112,15 @@ def active_frames(ref_db: torch.Tensor) -> torch.Tensor:
     return energy >= energy.max() - SILENCE_DB
 
 
+def lsd_every_frame(ref_db: torch.Tensor, est_db: torch.Tensor) -> torch.Tensor:
+    """LSD (dB) of every frame, silent ones included, from dB spectrograms ``[frames, bins]``."""
+    ref_f, est_f = _floored_db(ref_db.double(), est_db.double())
+    return (ref_f - est_f).square().mean(-1).sqrt()
+
+
 def spec_lsd_per_frame(ref_db: torch.Tensor, est_db: torch.Tensor) -> torch.Tensor:
     """LSD of each active frame (dB), from dB spectrograms ``[frames, bins]``."""
-    ref_db, est_db = ref_db.double(), est_db.double()
-    mask = active_frames(ref_db)
-    ref_f, est_f = _floored_db(ref_db, est_db)
-    return (ref_f - est_f)[mask].square().mean(-1).sqrt()
+    return lsd_every_frame(ref_db, est_db)[active_frames(ref_db.double())]
 
 
 def spec_lsd_db(ref_db: torch.Tensor, est_db: torch.Tensor) -> float:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
 from specae.coder import SpeechCoder, load_model
 from specae.device import resolve_device
 from specae.errors import SpecaeError
+
+log = logging.getLogger("specae")
 
 
 def add_model_arg(p: argparse.ArgumentParser) -> None:
@@ -24,6 +27,24 @@ def add_baselines_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--baselines", metavar="LIST",
                    help="baselines to include, e.g. subband-vq,pca (default: every one stored with the "
                    "model; 'none' for none)")
+
+
+def add_external_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--external", metavar="LIST",
+                   help="reference codecs through their Debian tools, e.g. codec2-3200,codec2-700C,opus-6 "
+                   "(8 kHz narrowband; a missing tool prints a skip line)")
+
+
+def external_systems(names: str | None) -> list:
+    """The named external codecs whose tools are installed; a note for each one skipped."""
+    from specae.external_codecs import available_systems
+
+    if not names:
+        return []
+    systems, skipped = available_systems([n for n in names.split(",") if n.strip()])
+    for line in skipped:
+        log.warning("%s", line)
+    return systems
 
 
 def stored_baselines(coder: SpeechCoder, names: str | None) -> dict:
