@@ -9,10 +9,11 @@ from specae.commands import (
     eval_cmd,
     features_cmd,
     listen_cmd,
+    recipe_cmd,
     reconstruct_cmd,
     resynth_cmd,
     train_cmd,
 )
 
 COMMANDS = (features_cmd, resynth_cmd, distortion_cmd, train_cmd, encode_cmd, decode_cmd, reconstruct_cmd,
-            eval_cmd, listen_cmd, demo_cmd, baselines_cmd)
+            eval_cmd, listen_cmd, demo_cmd, baselines_cmd, recipe_cmd)
