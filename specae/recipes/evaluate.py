@@ -4,7 +4,8 @@ training patches) on the test split, with the resynthesis ceiling beside them.
 Per-file rows go to ``OUT/eval/test.rows.jsonl`` as they are measured (an interrupted stage
 continues after the last file done; rows of another model are ignored), then
 ``OUT/eval/test.json`` (the ``specae eval --json`` document, plus the per-band LSD of every
-system pooled over the active frames of all files) and ``OUT/eval/test.txt`` (the table).
+system pooled over the active frames of all files), ``OUT/eval/test.txt`` (the table) and
+``OUT/eval/over_time.png`` (the per-frame error of the first test file, :mod:`specae.plots`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from specae.device import resolve_device
 from specae.evaluation import Row, format_table, means, run_file
 from specae.fileio import atomic_path
 from specae.metrics import NARROWBAND, WIDEBAND, active_frames, spec_lsd_per_band
+from specae.plots import ErrorProfiles, over_time_png
 from specae.recipes.run import Run, evenly
 from specae.systems import systems_for
 
@@ -49,27 +51,24 @@ def test_files(run: Run, limit: int | None) -> list[Path]:
     return [Path(u.path) for u in evenly(run.utterances("test"), limit)]
 
 
-def band_frequencies(coder: SpeechCoder) -> list[float]:
-    """Centre frequency (Hz) of each feature bin."""
-    f = coder.features
-    if f.kind == "logmel":
-        import librosa
-
-        return librosa.mel_frequencies(f.n_mels + 2, fmin=f.f_min, fmax=f.f_max or f.sample_rate / 2,
-                                       htk=f.mel_scale == "htk")[1:-1].tolist()
-    return (np.arange(f.n_bins) * f.sample_rate / f.n_fft).tolist()
-
-
-def _measure(systems: list, path: Path, fingerprint: str, optional: bool) -> list[dict]:
-    """One file: a row per system, with its per-band LSD and active-frame count."""
+def _measure(systems: list, path: Path, coder: SpeechCoder, optional: bool, over_time: Path | None = None
+             ) -> list[dict]:
+    """One file: a row per system, with its per-band LSD and active-frame count; and, when
+    ``over_time`` is given, the figure of its per-frame error over time."""
     rows = []
-    for res in run_file(systems, path, optional):
+    results = run_file(systems, path, optional)
+    if over_time is not None:
+        profiles = ErrorProfiles(coder.features.bin_frequencies(),
+                                 coder.features.hop_length / coder.features.sample_rate)
+        profiles.add(results)
+        over_time_png(profiles, over_time, force=True)
+    for res in results:
         out = res.output
         band, active = None, None
         if out.ref_frames is not None:
             band = spec_lsd_per_band(out.ref_frames, out.est_frames).tolist()
             active = int(active_frames(out.ref_frames.double()).sum())
-        rows.append({"model": fingerprint, "file": res.row.file, "system": res.row.system,
+        rows.append({"model": coder.fingerprint, "file": res.row.file, "system": res.row.system,
                      "values": res.row.values, "band_lsd_db": band, "active_frames": active})
     return rows
 
@@ -108,7 +107,8 @@ def stage_eval(run: Run) -> None:
         print(f"  {len(files) - len(todo)} of {len(files)} files measured already")
     with open(rows_path, "a") as fh:
         for n, path in enumerate(todo, 1):
-            new = _measure(systems_, path, coder.fingerprint, r.optional_metrics)
+            figure = out_dir / "over_time.png" if path == files[0] else None
+            new = _measure(systems_, path, coder, r.optional_metrics, figure)
             fh.write("".join(json.dumps(x) + "\n" for x in new))
             fh.flush()
             rows.extend(new)
@@ -119,7 +119,7 @@ def stage_eval(run: Run) -> None:
     table_rows = [Row(x["file"], x["system"], x["values"]) for x in rows]
     analysis = NARROWBAND if coder.features.sample_rate < 16000 else WIDEBAND
     doc = {"model": coder.fingerprint, "analysis": analysis.name, "n_files": len(files),
-           "systems": means(table_rows), "band_hz": band_frequencies(coder),
+           "systems": means(table_rows), "band_hz": coder.features.bin_frequencies().tolist(),
            "per_band_lsd_db": pooled_bands(rows),
            "files": [{"file": x["file"], "system": x["system"], **x["values"]} for x in rows]}
     with atomic_path(out_dir / "test.json", force=True) as tmp:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import time
 from pathlib import Path
 
@@ -155,6 +156,10 @@ def stage_report(run: Run) -> None:
     ]
     if plot_per_band(doc, out / "per_band_lsd.png"):
         parts.append("![per-band LSD](per_band_lsd.png)")
+    if (run.out / "eval" / "over_time.png").exists():
+        shutil.copyfile(run.out / "eval" / "over_time.png", out / "over_time.png")
+        parts.append("Error over time in the first test file (silent frames left out):\n\n"
+                     "![error over time](over_time.png)")
     if plot_training(run.exp / "train_log.jsonl", out / "training.png"):
         parts.append("## Training\n\n![training curve](training.png)\n\nPer epoch: `exp/train_log.jsonl`.")
     if (run.out / "listen" / "index.html").exists():
