@@ -1,13 +1,24 @@
-"""Recipe stages 3-4 on real 8 kHz speech: pretraining stops and resumes exactly."""
+"""Recipe stages 3-4 on real 8 kHz speech: pretraining stops and resumes exactly, and the
+fine-tuning stage runs under torchrun with 2 CPU processes (gloo, loopback)."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 import torch
 
+from specae.coder import load_model
+from specae.evaluation import evaluate, means
 from specae.features import FeatureConfig
 from specae.manifest import read_inputs
 from specae.models.config import ModelConfig
+from specae.systems import systems_for
 from specae.training import TrainConfig, train
+
+TINY = Path(__file__).resolve().parents[1] / "recipes" / "codec2" / "conf" / "tiny.yaml"
 
 
 def test_stop_after_pretraining_then_resume_matches_one_run(tmp_path, speech8k_paths):
@@ -24,3 +35,25 @@ def test_stop_after_pretraining_then_resume_matches_one_run(tmp_path, speech8k_p
     log = [json.loads(x) for x in (tmp_path / "cut" / "train_log.jsonl").read_text().splitlines()]
     assert sum(e["phase"] == "pretrain-rbm" for e in log) == 3  # pretrained once, not again on resume
     assert full.fingerprint == resumed.fingerprint
+
+
+@pytest.mark.slow
+def test_finetune_stage_on_two_processes(tmp_path, speech8k_paths):
+    """--ngpu 2 without GPUs: stage 4 runs torchrun with 2 CPU processes (gloo, loopback)."""
+    out = tmp_path / "c2"
+    cmd = [sys.executable, "-m", "specae", "recipe", "codec2", "--corpus-dir",
+           str(speech8k_paths[0].parents[1]), "--out-dir", str(out), "--config", str(TINY),
+           "--stop-stage", "4", "--ngpu", "2", "--device", "cpu", "--no-progress"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                          env={k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "torch.distributed.run --nproc_per_node 2 --standalone -m specae train" in proc.stdout
+    assert "(2 process(es))" in proc.stdout and "patches/s" in proc.stdout
+    log = [json.loads(x) for x in (out / "exp" / "train_log.jsonl").read_text().splitlines()]
+    assert [e["epoch"] for e in log if e["phase"] == "finetune"] == [1, 2]  # rank 0 alone logs
+    assert sum(e["phase"] == "pretrain-rbm" for e in log) == 3  # stage 3's, not redone by stage 4
+    coder = load_model(out / "exp" / "model.pt")
+    assert coder.info["epochs"] == 2
+    rows = evaluate(systems_for(coder, n_iter=4), [speech8k_paths[0]], progress=False, optional=False)
+    lsd = means(rows)["ae"]["lsd_db"]
+    assert 0 < lsd < 40
