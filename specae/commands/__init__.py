@@ -9,6 +9,7 @@ from specae.commands import (
     eval_cmd,
     features_cmd,
     listen_cmd,
+    rd_cmd,
     recipe_cmd,
     reconstruct_cmd,
     resynth_cmd,
@@ -16,4 +17,4 @@ from specae.commands import (
 )
 
 COMMANDS = (features_cmd, resynth_cmd, distortion_cmd, train_cmd, encode_cmd, decode_cmd, reconstruct_cmd,
-            eval_cmd, listen_cmd, demo_cmd, baselines_cmd, recipe_cmd)
+            eval_cmd, listen_cmd, demo_cmd, baselines_cmd, rd_cmd, recipe_cmd)
