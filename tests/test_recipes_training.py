@@ -57,3 +57,26 @@ def test_finetune_stage_on_two_processes(tmp_path, speech8k_paths):
     rows = evaluate(systems_for(coder, n_iter=4), [speech8k_paths[0]], progress=False, optional=False)
     lsd = means(rows)["ae"]["lsd_db"]
     assert 0 < lsd < 40
+
+
+@pytest.mark.slow
+def test_finetune_stage_on_two_nodes_with_rendezvous(tmp_path, speech8k_paths):
+    """--nnodes 2 --rdzv-endpoint: two 'nodes' (here both on loopback, sharing OUT as nodes
+    share a network filesystem) each run stage 4; torchrun's c10d rendezvous joins them."""
+    out = tmp_path / "c2"
+    base = [sys.executable, "-m", "specae", "recipe", "codec2", "--corpus-dir",
+            str(speech8k_paths[0].parents[1]), "--out-dir", str(out), "--config", str(TINY), "--no-progress"]
+    first = subprocess.run([*base, "--stop-stage", "3"], capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr[-3000:]
+    node = [*base, "--stage", "4", "--stop-stage", "4", "--ngpu", "1", "--nnodes", "2", "--rdzv-endpoint",
+            "localhost:29583", "--rdzv-id", "test-2-nodes", "--device", "cpu"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    procs = [subprocess.Popen(node, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             for _ in range(2)]
+    outputs = [p.communicate(timeout=600) for p in procs]
+    for p, (stdout, stderr) in zip(procs, outputs):
+        assert p.returncode == 0, stderr[-3000:]
+        assert "--nnodes 2 --rdzv-backend c10d --rdzv-endpoint localhost:29583" in stdout
+    log = [json.loads(x) for x in (out / "exp" / "train_log.jsonl").read_text().splitlines()]
+    assert [e["epoch"] for e in log if e["phase"] == "finetune"] == [1, 2]
+    assert load_model(out / "exp" / "model.pt").info["epochs"] == 2

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# codec2-examples recipe (Debian's real 8 kHz speech, offline): README.md beside this file.
+# codec2-examples (real 8 kHz speech, offline) recipe: see README.md here, and ../README.md for the stages.
 #   ./run.sh [--corpus-dir /usr/share/codec2] --out-dir DIR [--stage N] [--stop-stage M]
 #            [--config conf/default.yaml] [--nj N] [--ngpu N] [--nnodes N --rdzv-endpoint HOST:PORT]
 # The stages live in specae (specae/recipes/); this only calls them with this folder's conf/.
