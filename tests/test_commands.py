@@ -146,12 +146,12 @@ def test_baselines_command_and_eval_json(capsys, tmp_path, tiny_model, speech8k_
 
 def test_listen_page(capsys, tmp_path, tiny_model, speech8k_paths):
     code, out, _ = run(capsys, "listen", tiny_model, *speech8k_paths, "-o", tmp_path / "page",
-                       "--max-files", "2", "--n-iter", "4")
-    assert code == 0 and "2 utterance(s) x 3 conditions" in out
+                       "--max-files", "2", "--n-iter", "4", "--external", "codec2-1300")
+    assert code == 0 and "2 utterance(s) x 4 conditions" in out
     html = (tmp_path / "page" / "index.html").read_text()
-    for name in ("reference", "ae", "resynth"):
+    for name in ("reference", "ae", "resynth", "codec2-1300"):
         assert name in html
-    assert len(list((tmp_path / "page" / "audio").rglob("*.wav"))) == 2 * 3
+    assert len(list((tmp_path / "page" / "audio").rglob("*.wav"))) == 2 * 4
 
 
 def test_demo_quick(capsys, tmp_path):

@@ -1,9 +1,10 @@
 """``specae listen MODEL DATA... -o PAGE_DIR``: a static listening-test page.
 
 Per utterance: the original, the reconstruction from codes, the inversion ceiling (no
-coding), and every baseline stored with the model, each with its spectrogram, bitrate and
-distortion. A MUSHRA-style mode rates them blind (hidden reference, seeded order) and exports
-the ratings as JSON. Open PAGE_DIR/index.html in a browser; no server needed.
+coding), every baseline stored with the model, and the external codecs asked for with
+``--external`` (Codec2 / Opus at 8 kHz), each with its spectrogram, bitrate and distortion.
+A MUSHRA-style mode rates them blind (hidden reference, seeded order) and exports the
+ratings as JSON. Open PAGE_DIR/index.html in a browser; no server needed.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from pathlib import Path
 
 from specae.commands.coding import (
     add_baselines_option,
+    add_external_option,
     add_inversion_options,
     add_model_arg,
+    external_systems,
     open_model,
     stored_baselines,
 )
@@ -33,6 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-files", type=int, default=8, metavar="N", help="utterances on the page (default 8)")
     p.add_argument("--seed", type=int, default=0, help="seed of the blind order (default 0)")
     add_baselines_option(p)
+    add_external_option(p)
     add_inversion_options(p)
     add_device(p)
     add_force(p)
@@ -62,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     coder = open_model(args)
     systems = systems_for(coder, args.n_iter, args.upsample, ceiling=True,
                           baselines=stored_baselines(coder, args.baselines))
+    systems += external_systems(args.external)
     utts = build_utterances(systems, files)
     index = write_listening_page(utts, args.output, seed=args.seed, force=args.force)
     print(f"{index}: {len(utts)} utterance(s) x {len(utts[0].conditions)} conditions; open it in a browser")
