@@ -87,7 +87,7 @@ def torchrun_command(run: Run) -> list[str]:
     cfg_path = run.exp / "train.yaml"
     with atomic_path(cfg_path, force=True) as tmp:
         tmp.write_text(run.config.train_yaml())
-    device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = resolve_device(run.device).type
     n_gpu = torch.cuda.device_count()
     if device == "cuda" and run.launch.ngpu > n_gpu:
         raise SpecaeError(f"--ngpu {run.launch.ngpu}: this machine has {n_gpu} GPU(s)")

@@ -8,7 +8,9 @@ the corpus raises :class:`~specae.errors.SpecaeError` with one line saying what 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,10 +117,12 @@ def lhotse_recipes() -> Any:
 
 
 def call_lhotse(name: str, corpus_dir: Path, *args: Any, **kwargs: Any) -> Any:
-    """``lhotse.recipes.<name>(*args, **kwargs)``; its assertions become one-line errors."""
+    """``lhotse.recipes.<name>(*args, **kwargs)``; its assertions become one-line errors and
+    what it prints goes to stderr with its progress bars."""
     fn = getattr(lhotse_recipes(), name)
     try:
-        return fn(*args, **kwargs)
+        with contextlib.redirect_stdout(sys.stderr):
+            return fn(*args, **kwargs)
     except (AssertionError, ValueError, KeyError, FileNotFoundError, IndexError) as exc:
         raise SpecaeError(f"{corpus_dir}: lhotse's {name} failed ({type(exc).__name__}: {exc})") from None
 
