@@ -17,10 +17,11 @@ def write_manifest(path: Path, items: list[Item]) -> None:
 
 
 def describe(items: list[dict]) -> str:
-    """``N utterances, S speakers, H h`` of manifest lines."""
+    """``N utterances, S speakers, D h`` (or min) of manifest lines."""
     speakers = {i.get("speaker") for i in items if i.get("speaker")}
-    hours = sum(i.get("duration") or 0.0 for i in items) / 3600
-    return f"{len(items)} utterances, {len(speakers)} speakers, {hours:.2f} h"
+    seconds = sum(i.get("duration") or 0.0 for i in items)
+    length = f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.1f} min"
+    return f"{len(items)} utterances, {len(speakers)} speakers, {length}"
 
 
 def stage_prepare(run: Run) -> None:
