@@ -3,6 +3,7 @@ fine-tuning stage runs under torchrun with 2 CPU processes (gloo, loopback)."""
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -68,15 +69,18 @@ def test_finetune_stage_on_two_nodes_with_rendezvous(tmp_path, speech8k_paths):
             str(speech8k_paths[0].parents[1]), "--out-dir", str(out), "--config", str(TINY), "--no-progress"]
     first = subprocess.run([*base, "--stop-stage", "3"], capture_output=True, text=True, timeout=600)
     assert first.returncode == 0, first.stderr[-3000:]
+    with socket.socket() as sock:  # a free port for the rendezvous
+        sock.bind(("localhost", 0))
+        endpoint = f"localhost:{sock.getsockname()[1]}"
     node = [*base, "--stage", "4", "--stop-stage", "4", "--ngpu", "1", "--nnodes", "2", "--rdzv-endpoint",
-            "localhost:29583", "--rdzv-id", "test-2-nodes", "--device", "cpu"]
+            endpoint, "--rdzv-id", "test-2-nodes", "--device", "cpu"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     procs = [subprocess.Popen(node, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
              for _ in range(2)]
     outputs = [p.communicate(timeout=600) for p in procs]
     for p, (stdout, stderr) in zip(procs, outputs):
         assert p.returncode == 0, stderr[-3000:]
-        assert "--nnodes 2 --rdzv-backend c10d --rdzv-endpoint localhost:29583" in stdout
+        assert f"--nnodes 2 --rdzv-backend c10d --rdzv-endpoint {endpoint}" in stdout
     log = [json.loads(x) for x in (out / "exp" / "train_log.jsonl").read_text().splitlines()]
     assert [e["epoch"] for e in log if e["phase"] == "finetune"] == [1, 2]
     assert load_model(out / "exp" / "model.pt").info["epochs"] == 2
