@@ -61,9 +61,9 @@ class TrainConfig:
     input_dropout: float = 0.0
     loss: str = "normalized"
     sequence_frames: int = 0
-    code_noise: float = 4.0
-    noise_ramp_epochs: int = 10
-    ste_start: float = 0.5
+    code_noise: float = 0.5
+    noise_ramp_epochs: int = 1
+    ste_start: float = 0.0
     patience: int = 8
     val_fraction: float = 0.1
     batches_per_epoch: int | None = None
