@@ -104,7 +104,8 @@ def plot_training(log_path: Path, path: Path) -> bool:
     ax2.plot(epochs, [e["train_loss"] for e in fine], "s--", color="tab:orange", label="training loss")
     ax2.set_ylabel("training loss (normalised MSE)")
     ax.grid(alpha=0.3)
-    fig.legend(fontsize=8, loc="upper right")
+    lines = ax.get_lines() + ax2.get_lines()
+    ax.legend(lines, [line.get_label() for line in lines], fontsize=8, loc="upper right")
     fig.tight_layout()
     with atomic_path(path, force=True) as tmp:
         fig.savefig(tmp, format="png")
