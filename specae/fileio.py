@@ -22,11 +22,18 @@ def check_writable(path: str | os.PathLike, force: bool = False) -> Path:
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, force: bool = False) -> Iterator[Path]:
     """Yield a temporary path in the target's directory; rename it over ``path`` on success.
 
-    On any error the temporary file is removed, so a half-written output never appears.
+    On any error the temporary file is removed, so a half-written output never appears. The
+    file gets the mode a plain ``open`` would give it (0666 less the umask).
     The temporary name keeps the target's suffix so writers that infer the format still work.
     """
     path = check_writable(path, force)
@@ -35,6 +42,8 @@ def atomic_path(path: str | os.PathLike, force: bool = False) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        if tmp_path.exists():  # the usual mode (0666 less the umask), not mkstemp's private 0600
+            os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

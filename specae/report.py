@@ -113,7 +113,6 @@ def spectrogram_png(
     fig.tight_layout(pad=0.3)
     with atomic_path(path, force) as tmp:
         fig.savefig(tmp, format="png")
-        _share(tmp)
 
 
 def write_listening_page(
@@ -144,7 +143,7 @@ def write_listening_page(
         for cond, slug in zip(utt.conditions, _slugs([c.name for c in utt.conditions])):
             wav = Path("audio", utt_slug, f"{slug}.wav")
             png = Path("img", utt_slug, f"{slug}.png")
-            _share(audio.save(out / wav, cond.wave, cond.sample_rate, force=force))
+            audio.save(out / wav, cond.wave, cond.sample_rate, force=force)
             spectrogram_png(cond.wave, cond.sample_rate, out / png, f"{utt.id}: {cond.name}", force=force)
             row.append((quote(wav.as_posix()), quote(png.as_posix())))
         files.append(row)
@@ -154,16 +153,7 @@ def write_listening_page(
     index = out / "index.html"
     with atomic_path(index, force) as tmp:
         tmp.write_text(page, encoding="utf-8")
-        _share(tmp)
     return index
-
-
-def _share(path: Path) -> None:
-    """Give a written file the usual mode (0666 less the umask), not the private temp-file mode:
-    the page is meant to be copied to a web server or shared."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
 
 
 def _mono(wave: torch.Tensor | np.ndarray, what: str) -> np.ndarray:
