@@ -55,7 +55,7 @@ def test_codec2_recipe_end_to_end(tmp_path, codec2_dir):
     assert [e["epoch"] for e in log if e["phase"] == "finetune"] == [1, 2]
 
     report = (out / "report" / "README.md").read_text()
-    for system in ("ae", "resynth", "subband-vq", "pca"):
+    for system in ("ae", "resynth", "subband-vq", "pca", "codec2-1300"):
         assert f"| {system} |" in report
     assert "LSD spec (dB)" in report and "nominal (kbit/s)" in report
     assert "recipes/codec2/run.sh" in report and "--config conf/tiny.yaml" in report  # the command line
@@ -64,7 +64,10 @@ def test_codec2_recipe_end_to_end(tmp_path, codec2_dir):
         assert (out / "report" / name).stat().st_size > 0
     assert (out / "listen" / "index.html").exists()
     doc = json.loads((out / "eval" / "test.json").read_text())
-    assert set(doc["systems"]) == {"ae", "resynth", "subband-vq", "pca"} and doc["n_files"] == 2
+    assert set(doc["systems"]) == {"ae", "resynth", "subband-vq", "pca", "codec2-1300"}
+    assert doc["n_files"] == 2
+    codec2 = doc["systems"]["codec2-1300"]  # narrowband codec: waveform metrics only
+    assert codec2["lsd_db"] is None and codec2["wave_lsd_db"] > 0
     assert len(doc["per_band_lsd_db"]["ae"]) == len(doc["band_hz"]) == 129
     coder = load_model(out / "exp" / "model.pt")
     assert coder.info["epochs"] == 2 and coder.bits_per_patch == 16
@@ -74,12 +77,12 @@ def test_codec2_recipe_end_to_end(tmp_path, codec2_dir):
 
     # stage 5 resumes after the files it measured already
     rows = (out / "eval" / "test.rows.jsonl").read_text().splitlines()
-    (out / "eval" / "test.rows.jsonl").write_text("\n".join(rows[:4]) + "\n")  # 1 file x 4 systems
+    (out / "eval" / "test.rows.jsonl").write_text("\n".join(rows[:5]) + "\n")  # 1 file x 5 systems
     (out / ".done" / "5").unlink()
     redo = _run_sh(out, codec2_dir, "--stage", "5", "--stop-stage", "5")
     assert redo.returncode == 0, redo.stderr[-3000:]
     assert "1 of 2 files measured already" in redo.stdout
-    assert len((out / "eval" / "test.rows.jsonl").read_text().splitlines()) == 8
+    assert len((out / "eval" / "test.rows.jsonl").read_text().splitlines()) == 10
     assert not (out / ".done" / "6").exists()  # later stages are to be redone
 
 

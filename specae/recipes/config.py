@@ -19,6 +19,7 @@ import yaml
 from specae.baseline_store import parse_names
 from specae.config import from_dict, load_yaml
 from specae.errors import SpecaeError
+from specae.external_codecs import external_system
 from specae.features import FeatureConfig
 from specae.models.config import ModelConfig
 from specae.training import TrainConfig
@@ -32,6 +33,7 @@ class RecipeSettings:
 
     corpus: dict[str, Any] = field(default_factory=dict)  # the corpus's Options (see its README)
     baselines: list[str] = field(default_factory=lambda: ["subband-vq", "pca"])
+    external: list[str] = field(default_factory=list)  # e.g. codec2-3200, opus-6 (8 kHz corpora)
     eval_max_files: int | None = None  # evaluate this many test files (evenly spaced), or all
     listen_files: int = 8  # utterances on the listening page
     n_iter: int = 32  # Griffin-Lim iterations in evaluation and on the page
@@ -40,6 +42,8 @@ class RecipeSettings:
 
     def __post_init__(self) -> None:
         parse_names(",".join(self.baselines))
+        for name in self.external:
+            external_system(name)  # a clear error for an unknown codec or mode
         if self.eval_max_files is not None and self.eval_max_files < 1:
             raise ValueError("eval_max_files must be >= 1 (or null for all)")
         if self.listen_files < 1 or self.n_iter < 1 or self.upsample < 1:

@@ -20,6 +20,7 @@ from specae.coder import SpeechCoder, load_model
 from specae.data import FeatureCache, split_utterances
 from specae.device import resolve_device
 from specae.evaluation import Row, format_table, means, run_file
+from specae.external_codecs import available_systems
 from specae.fileio import atomic_path
 from specae.metrics import NARROWBAND, WIDEBAND, active_frames, spec_lsd_per_band
 from specae.plots import ErrorProfiles, over_time_png
@@ -43,8 +44,13 @@ def baselines_for(run: Run, coder: SpeechCoder) -> dict[str, object]:
 
 
 def systems(run: Run, coder: SpeechCoder) -> list:
+    """The model, the ceiling, the baselines, and the external codecs whose tools are installed."""
     r = run.config.recipe
-    return systems_for(coder, r.n_iter, r.upsample, ceiling=True, baselines=baselines_for(run, coder))
+    found = systems_for(coder, r.n_iter, r.upsample, ceiling=True, baselines=baselines_for(run, coder))
+    external, skipped = available_systems(r.external)
+    for line in skipped:
+        print(f"  {line}")
+    return found + external
 
 
 def test_files(run: Run, limit: int | None) -> list[Path]:
