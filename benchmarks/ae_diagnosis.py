@@ -13,7 +13,8 @@ Each variant prints its training MSE every 5 epochs and a JSON line with test an
 (dB, spectrogram domain, hard codes). Keys: hidden, act (logistic|gelu), code
 (binary|real), bits, epochs, lr, bs, noise (pre-activation noise std), ramp (epochs to ramp
 it), ste_from (fraction of training after which the forward pass is hard; null: never),
-skip, white, pretrain (none|rbm|ae), threads.
+skip, white, decor (weight of a penalty on the correlation between code units), pretrain
+(none|rbm|ae), threads.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def pca_table(data: Data) -> None:
 def run(data: Data, name: str, epochs: int = 10, lr: float = 1e-3, hidden=(2000, 1000, 500),
         code: str = "binary", bits: int = 312, act: str = "logistic", pretrain_mode: str = "none",
         noise: float = 4.0, ramp: int = 10, ste_from: float | None = None, bs: int = 256,
-        skip: bool = False, white: bool = False, threads: int = 0) -> dict:
+        skip: bool = False, white: bool = False, decor: float = 0.0, threads: int = 0) -> dict:
     if threads:
         torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -114,7 +115,13 @@ def run(data: Data, name: str, epochs: int = 10, lr: float = 1e-3, hidden=(2000,
         for x in data.patches.batches(ep, bs, seed=0):
             for g in opt.param_groups:  # cosine to 5 %, as training.py
                 g["lr"] = lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / steps)))
-            loss = (from_out(dec(ae.code_layer(pre(to_in(x)), noise_std, hard))) - x).square().mean()
+            a = pre(to_in(x))
+            loss = (from_out(dec(ae.code_layer(a, noise_std, hard))) - x).square().mean()
+            if decor > 0:  # decorrelate the code units: mean squared off-diagonal correlation
+                u = torch.sigmoid(a) if code == "binary" else a
+                u = (u - u.mean(0)) / (u.std(0) + 1e-4)
+                corr = u.T @ u / len(u)
+                loss = loss + decor * (corr - torch.diag(torch.diag(corr))).square().mean()
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
