@@ -137,25 +137,34 @@ def over_time_png(profiles: ErrorProfiles, path: str | os.PathLike, *, force: bo
 
 def rate_distortion_png(points: Sequence[dict], path: str | os.PathLike, *, x: str = "kbps",
                         y: str = "lsd_db", title: str = "", force: bool = False) -> None:
-    """LSD vs bitrate: ``points`` are dicts with ``system``, ``x``, ``y`` and an optional
-    ``label``; one line per system, points sorted by rate."""
+    """LSD vs bitrate. ``points`` are dicts with ``system``, ``x``, ``y``, and optionally
+    ``series`` (one line per series, default the system; e.g. one per patch hop, or one per
+    codec family) and ``label`` (an annotation). A system keeps one colour; its series
+    differ in line style."""
     path = check_writable(path, force)
-    fig = _figure((6.0, 4.0))
+    fig = _figure((7.0, 4.4))
     ax = fig.add_subplot()
-    for system in dict.fromkeys(p["system"] for p in points):
-        mine = [p for p in points if p["system"] == system and p.get(y) is not None]
+    colours = {name: f"C{i % 10}" for i, name in enumerate(dict.fromkeys(p["system"] for p in points))}
+    styles = ("-", "--", ":", "-.")
+    seen: dict[str, int] = {}  # series drawn so far per system: its n-th series gets styles[n]
+    for k, series in enumerate(dict.fromkeys(p.get("series", p["system"]) for p in points)):
+        mine = [p for p in points if p.get("series", p["system"]) == series and p.get(y) is not None]
         mine.sort(key=lambda p: p[x])
         if not mine:
             continue
-        ax.plot([p[x] for p in mine], [p[y] for p in mine], marker="o", ms=3.5, lw=1.2, label=system)
+        systems = {p["system"] for p in mine}
+        colour = colours[mine[0]["system"]] if len(systems) == 1 else f"C{k % 10}"
+        n = seen[mine[0]["system"]] = seen.get(mine[0]["system"], -1) + 1
+        ax.plot([p[x] for p in mine], [p[y] for p in mine], marker="o", ms=3.5, lw=1.2, color=colour,
+                ls=styles[n % len(styles)] if len(systems) == 1 else "-", label=series)
         for p in mine:
             if p.get("label"):
                 ax.annotate(p["label"], (p[x], p[y]), fontsize=6, xytext=(2, 2), textcoords="offset points")
     ax.set_xscale("log")
-    ax.set_xlabel("bitrate (kbit/s)" if x == "kbps" else x)
+    ax.set_xlabel("bitrate (kbit/s, nominal)" if x == "kbps" else x)
     ax.set_ylabel({"lsd_db": "LSD, spectrogram domain (dB)", "wave_lsd_db": "LSD after inversion (dB)"}
                   .get(y, y))
     ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     _save(fig, path, force)

@@ -103,8 +103,10 @@ def sweep(train_utts: list[Utterance], test_files: list[Path], out_dir: str | os
                      cfg.patch_frames, hop)
             rows = run_point(train_utts, test_files, out / f"b{b}-h{hop}", features, cfg, train_cfg,
                              baselines, n_iter, device, progress)
-            points.extend({**r, "label": f"{b}b/H{hop}" if r["system"] == "ae" else ""} for r in rows)
-    points.extend({**r, "label": ""} for r in run_external(external or [], test_files, out))
+            points.extend({**r, "series": f"{r['system']}, hop {hop}", "label": f"{b}b" if r["system"] == "ae"
+                           else ""} for r in rows)
+    points.extend({**r, "series": r["system"].split("-")[0], "label": r["system"].split("-", 1)[-1]}
+                  for r in run_external(external or [], test_files, out))
     write_outputs(points, out, f"{features.kind} {features.sample_rate} Hz, P={model_cfg.patch_frames}")
     return points
 
