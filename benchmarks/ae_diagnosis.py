@@ -8,6 +8,7 @@ straight-through from the start or half-way).
     python benchmarks/ae_diagnosis.py \
         '{"name": "linear-binary", "hidden": [], "epochs": 50, "noise": 0, "ste_from": 0}' ...
     python benchmarks/ae_diagnosis.py --pca      # PCA with K real coefficients: the linear optimum
+    python benchmarks/ae_diagnosis.py --bit-usage exp/repro/P9-H1-ae-rbm/model.pt  # bit redundancy
 
 Each variant prints its training MSE every 5 epochs and a JSON line with test and train LSD
 (dB, spectrogram domain, hard codes). Keys: hidden, act (logistic|gelu), code
@@ -138,12 +139,43 @@ def run(data: Data, name: str, epochs: int = 10, lr: float = 1e-3, hidden=(2000,
     return result
 
 
+def bit_usage(model_path: str) -> None:
+    """How much of its code a trained binary model uses on the test speech: bits that never
+    change, the sum of per-bit entropies, and the participation ratio of the bit correlation
+    matrix (about the number of independent directions the bits span)."""
+    from specae.coder import load_model
+    from specae.patches import to_patches
+
+    coder = load_model(model_path)
+    m = coder.model_config
+    codes = []
+    for name in TEST:
+        frames = coder.frames(audio.load(CODEC2 / f"{name}.wav", coder.features.sample_rate)[0])
+        patches = to_patches(coder.normalizer.apply(frames), m.patch_frames, m.patch_hop)
+        codes.append(coder.autoencoder.encode(patches))
+    b = torch.cat(codes).double()
+    p = b.mean(0).clamp(1e-9, 1 - 1e-9)
+    entropy = -(p * p.log2() + (1 - p) * (1 - p).log2())
+    z = (b - b.mean(0)) / b.std(0).clamp_min(1e-6)
+    ev = torch.linalg.eigvalsh(z.T @ z / len(z)).clamp_min(0)
+    print(json.dumps({"model": model_path, "patches": len(b), "bits": b.shape[1],
+                      "constant_bits": int(((p < 0.01) | (p > 0.99)).sum()),
+                      "sum_bit_entropy": round(float(entropy.sum()), 1),
+                      "participation_ratio": round(float(ev.sum() ** 2 / (ev ** 2).sum()), 1)}))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("variants", nargs="*", help="JSON objects, one per variant")
     ap.add_argument("--pca", action="store_true", help="print the PCA (real coefficients) table")
+    ap.add_argument("--bit-usage", nargs="+", metavar="MODEL", default=[],
+                    help="code usage of trained binary models on the test speech, then exit")
     ap.add_argument("--out", default="exp/quality_codec2")
     args = ap.parse_args()
+    for model in args.bit_usage:
+        bit_usage(model)
+    if args.bit_usage:
+        return
     data = Data(Path(args.out))
     if args.pca:
         pca_table(data)
