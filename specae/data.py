@@ -45,12 +45,39 @@ class CachedUtterance:
     n_frames: int
 
 
-def _cache_key(config: FeatureConfig, utts: list[Utterance]) -> str:
+def cache_key(config: FeatureConfig, utts: list[Utterance]) -> str:
+    """What a cache depends on: the feature config and each input file (path, size, mtime)."""
     h = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode())
     for u in utts:
         st = os.stat(u.path)
         h.update(f"{u.id}\0{u.path}\0{u.speaker}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
+
+
+def current_index(directory: Path, key: str) -> dict | None:
+    """The cache index in ``directory`` when it was made with ``key`` by this version, else None."""
+    index_path = directory / "features.json"
+    if not index_path.is_file():
+        return None
+    index = json.loads(index_path.read_text())
+    return index if index.get("key") == key and index.get("version") == CACHE_VERSION else None
+
+
+def commit_cache(directory: Path, tmp_data: Path, key: str, config: FeatureConfig, utterances: list[dict],
+                 skipped: list[str], n_inputs: int) -> None:
+    """Finish a cache: ``tmp_data`` (the frames of ``utterances``) becomes ``features.f16`` and
+    the index is written, each by an atomic rename; no usable utterance is an error."""
+    if skipped:
+        log.warning("%d of %d files skipped (unreadable or too short)", len(skipped), n_inputs)
+    if not utterances:
+        tmp_data.unlink()
+        raise SpecaeError(f"no usable audio among {n_inputs} input file(s)")
+    os.replace(tmp_data, directory / "features.f16")
+    index = {"version": CACHE_VERSION, "key": key, "features": config.to_dict(),
+             "utterances": utterances, "skipped": skipped}
+    tmp_index = directory / "features.json.tmp"
+    tmp_index.write_text(json.dumps(index))
+    os.replace(tmp_index, directory / "features.json")
 
 
 class FeatureCache:
@@ -82,16 +109,14 @@ class FeatureCache:
         """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        index_path = directory / "features.json"
-        key = _cache_key(config, utts)
-        if index_path.exists():
-            index = json.loads(index_path.read_text())
-            if index.get("key") == key and index.get("version") == CACHE_VERSION:
-                if index["skipped"] and not skip_bad:
-                    raise SpecaeError(f"{index['skipped'][0]}: unreadable or too short (skipped when the "
-                                      f"cache in {directory} was made)")
-                log.info("%s: reusing the feature cache (%d utterances)", directory, len(index["utterances"]))
-                return cls(directory, config, [CachedUtterance(**u) for u in index["utterances"]])
+        key = cache_key(config, utts)
+        index = current_index(directory, key)
+        if index is not None:
+            if index["skipped"] and not skip_bad:
+                raise SpecaeError(f"{index['skipped'][0]}: unreadable or too short (skipped when the "
+                                  f"cache in {directory} was made)")
+            log.info("%s: reusing the feature cache (%d utterances)", directory, len(index["utterances"]))
+            return cls(directory, config, [CachedUtterance(**u) for u in index["utterances"]])
         frontend = Frontend(config).to(device)
         cached: list[CachedUtterance] = []
         bad: list[str] = []
@@ -112,17 +137,7 @@ class FeatureCache:
                 out.write(frames.tobytes())
                 cached.append(CachedUtterance(u.id, u.path, u.speaker, offset, frames.shape[0]))
                 offset += frames.shape[0]
-        if bad:
-            log.warning("%d of %d files skipped (unreadable or too short)", len(bad), len(utts))
-        if not cached:
-            tmp_data.unlink()
-            raise SpecaeError(f"no usable audio among {len(utts)} input file(s)")
-        os.replace(tmp_data, directory / "features.f16")
-        index = {"version": CACHE_VERSION, "key": key, "features": config.to_dict(),
-                 "utterances": [u.__dict__ for u in cached], "skipped": bad}
-        tmp_index = index_path.with_suffix(".json.tmp")
-        tmp_index.write_text(json.dumps(index))
-        os.replace(tmp_index, index_path)
+        commit_cache(directory, tmp_data, key, config, [u.__dict__ for u in cached], bad, len(utts))
         return cls(directory, config, cached)
 
     def utterance_frames(self, i: int) -> torch.Tensor:

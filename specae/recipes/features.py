@@ -18,7 +18,7 @@ import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from specae.data import CACHE_VERSION, FeatureCache, _cache_key, split_utterances
+from specae.data import FeatureCache, cache_key, commit_cache, current_index, split_utterances
 from specae.errors import SpecaeError
 from specae.features import FeatureConfig
 from specae.manifest import Utterance
@@ -45,20 +45,12 @@ def _build_shard(utts: list[Utterance], config: dict, directory: str, skip_bad: 
     return index["utterances"], index["skipped"]
 
 
-def _cache_is_current(utts: list[Utterance], config: FeatureConfig, directory: Path) -> bool:
-    index = directory / "features.json"
-    if not index.is_file():
-        return False
-    data = json.loads(index.read_text())
-    return data.get("key") == _cache_key(config, utts) and data.get("version") == CACHE_VERSION
-
-
 def build_cache(utts: list[Utterance], config: FeatureConfig, directory: str | os.PathLike, nj: int = 1,
                 *, device: str = "cpu", skip_bad: bool = True, progress: bool = True) -> FeatureCache:
     """:meth:`FeatureCache.build` over ``nj`` processes; the same cache as ``nj=1``."""
     directory = Path(directory)
     nj = min(nj, len(utts))
-    if nj <= 1 or _cache_is_current(utts, config, directory):
+    if nj <= 1 or current_index(directory, cache_key(config, utts)) is not None:
         return FeatureCache.build(utts, config, directory, device=device, skip_bad=skip_bad,
                                   progress=progress)
     bounds = [round(k * len(utts) / nj) for k in range(nj + 1)]
@@ -81,17 +73,7 @@ def build_cache(utts: list[Utterance], config: FeatureConfig, directory: str | o
             for u in index:
                 merged.append({**u, "offset": offset})
                 offset += u["n_frames"]
-    if skipped:
-        log.warning("%d of %d files skipped (unreadable or too short)", len(skipped), len(utts))
-    if not merged:
-        tmp_data.unlink()
-        raise SpecaeError(f"no usable audio among {len(utts)} input file(s)")
-    os.replace(tmp_data, directory / "features.f16")
-    index = {"version": CACHE_VERSION, "key": _cache_key(config, utts), "features": config.to_dict(),
-             "utterances": merged, "skipped": skipped}
-    tmp_index = directory / "features.json.tmp"
-    tmp_index.write_text(json.dumps(index))
-    os.replace(tmp_index, directory / "features.json")
+    commit_cache(directory, tmp_data, cache_key(config, utts), config, merged, skipped, len(utts))
     shutil.rmtree(directory / "shards")
     return FeatureCache.build(utts, config, directory, skip_bad=skip_bad, progress=False)
 
