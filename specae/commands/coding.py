@@ -1,4 +1,5 @@
-"""Helpers shared by the commands that use a trained model (encode, decode, reconstruct, eval)."""
+"""Helpers shared by the commands that use a trained model (encode, decode, reconstruct, eval,
+listen)."""
 
 from __future__ import annotations
 
@@ -23,37 +24,33 @@ def add_inversion_options(p: argparse.ArgumentParser) -> None:
                    help="phase step at hop/K, frames interpolated (default 2)")
 
 
-def add_baselines_option(p: argparse.ArgumentParser) -> None:
+def add_comparison_options(p: argparse.ArgumentParser) -> None:
+    """--baselines, --external and the inversion options: what a command compares the model with."""
     p.add_argument("--baselines", metavar="LIST",
                    help="baselines to include, e.g. subband-vq,pca (default: every one stored with the "
                    "model; 'none' for none)")
-
-
-def add_external_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--external", metavar="LIST",
                    help="reference codecs through their Debian tools, e.g. codec2-3200,codec2-700C,opus-6 "
                    "(8 kHz narrowband; a missing tool prints a skip line)")
+    add_inversion_options(p)
 
 
-def external_systems(names: str | None) -> list:
-    """The named external codecs whose tools are installed; a note for each one skipped."""
+def comparison_systems(args: argparse.Namespace, coder: SpeechCoder, ceiling: bool) -> list:
+    """The model, the ceiling (optional), the stored baselines asked for (all, none, or the
+    named ones, which must exist), then the external codecs whose tools are installed (a note
+    for each one skipped)."""
+    from specae.baseline_store import load_baselines, parse_names
     from specae.external_codecs import available_systems
+    from specae.systems import systems_for
 
-    if not names:
-        return []
-    systems, skipped = available_systems([n for n in names.split(",") if n.strip()])
+    names = args.baselines
+    baselines = {} if names == "none" else load_baselines(coder.path, coder,
+                                                           parse_names(names) if names else None)
+    systems = systems_for(coder, args.n_iter, args.upsample, ceiling=ceiling, baselines=baselines)
+    external, skipped = available_systems([n for n in (args.external or "").split(",") if n.strip()])
     for line in skipped:
         log.warning("%s", line)
-    return systems
-
-
-def stored_baselines(coder: SpeechCoder, names: str | None) -> dict:
-    """The baselines stored beside the model: all, none, or the named ones (which must exist)."""
-    from specae.baseline_store import load_baselines, parse_names
-
-    if names == "none":
-        return {}
-    return load_baselines(coder.path, coder, parse_names(names) if names else None)
+    return systems + external
 
 
 def open_model(args: argparse.Namespace) -> SpeechCoder:

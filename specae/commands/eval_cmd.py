@@ -16,22 +16,13 @@ import csv
 import json
 from pathlib import Path
 
-from specae.commands.coding import (
-    add_baselines_option,
-    add_external_option,
-    add_inversion_options,
-    add_model_arg,
-    external_systems,
-    open_model,
-    stored_baselines,
-)
+from specae.commands.coding import add_comparison_options, add_model_arg, comparison_systems, open_model
 from specae.commands.common import add_device, add_force
 from specae.evaluation import METRIC_KEYS, evaluate, format_table, means
 from specae.fileio import atomic_path, check_writable
 from specae.manifest import read_inputs
 from specae.metrics import NARROWBAND, WIDEBAND
 from specae.plots import ErrorProfiles, over_time_png, per_band_png
-from specae.systems import systems_for
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -42,9 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--csv", metavar="OUT", help="write per-file rows as CSV")
     p.add_argument("--ceiling", action="store_true", help="add the no-coding resynthesis as a system")
     p.add_argument("--plots", metavar="DIR", help="write per_band.png, per_band.csv and over_time.png here")
-    add_baselines_option(p)
-    add_external_option(p)
-    add_inversion_options(p)
+    add_comparison_options(p)
     add_device(p)
     add_force(p)
     p.set_defaults(func=run)
@@ -56,9 +45,7 @@ def run(args: argparse.Namespace) -> int:
             check_writable(out, args.force)
     files = [Path(u.path) for u in read_inputs(args.data)]
     coder = open_model(args)
-    systems = systems_for(coder, args.n_iter, args.upsample, ceiling=args.ceiling,
-                          baselines=stored_baselines(coder, args.baselines))
-    systems += external_systems(args.external)
+    systems = comparison_systems(args, coder, ceiling=args.ceiling)
     profiles = None
     if args.plots:
         plot_dir = Path(args.plots)

@@ -12,20 +12,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from specae.commands.coding import (
-    add_baselines_option,
-    add_external_option,
-    add_inversion_options,
-    add_model_arg,
-    external_systems,
-    open_model,
-    stored_baselines,
-)
+from specae.commands.coding import add_comparison_options, add_model_arg, comparison_systems, open_model
 from specae.commands.common import add_device, add_force
 from specae.evaluation import run_file
 from specae.manifest import read_inputs
 from specae.report import Condition, Utterance, write_listening_page
-from specae.systems import systems_for
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -35,9 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="PAGE_DIR", help="directory for the page")
     p.add_argument("--max-files", type=int, default=8, metavar="N", help="utterances on the page (default 8)")
     p.add_argument("--seed", type=int, default=0, help="seed of the blind order (default 0)")
-    add_baselines_option(p)
-    add_external_option(p)
-    add_inversion_options(p)
+    add_comparison_options(p)
     add_device(p)
     add_force(p)
     p.set_defaults(func=run)
@@ -64,9 +53,7 @@ def build_utterances(systems, files: list[Path]) -> list[Utterance]:
 def run(args: argparse.Namespace) -> int:
     files = [Path(u.path) for u in read_inputs(args.data)][: args.max_files]
     coder = open_model(args)
-    systems = systems_for(coder, args.n_iter, args.upsample, ceiling=True,
-                          baselines=stored_baselines(coder, args.baselines))
-    systems += external_systems(args.external)
+    systems = comparison_systems(args, coder, ceiling=True)
     utts = build_utterances(systems, files)
     index = write_listening_page(utts, args.output, seed=args.seed, force=args.force)
     print(f"{index}: {len(utts)} utterance(s) x {len(utts[0].conditions)} conditions; open it in a browser")
